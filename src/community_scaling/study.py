@@ -1,0 +1,358 @@
+"""A study: one YAML file in params/ that says what data, sweep and analysis to run.
+
+The file is validated as a whole against SCHEMA (unknown or mistyped keys are
+errors with a suggestion, because papermill only logs unknown parameters), and
+split into sections so that Make re-runs only the notebooks a change touches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import difflib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from . import paths
+from .io import InputError, stable_hash, write_text
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One key of a study file: accepted types, default, and an optional check."""
+
+    types: tuple
+    default: Any = None
+    check: Callable[[Any], str | None] | None = None
+    help: str = ""
+
+
+def _positive(value):
+    return None if value > 0 else "must be > 0"
+
+
+def _fraction(value):
+    return None if 0 < value < 1 else "must be between 0 and 1"
+
+
+def _one_of(*choices):
+    return lambda value: None if value in choices else f"must be one of {list(choices)}"
+
+
+def _sizes(value):
+    if isinstance(value, dict):
+        unknown = set(value) - {"start", "factor", "include_all"}
+        if unknown:
+            return f"unknown keys {sorted(unknown)}; use start, factor, include_all"
+        if not isinstance(value.get("start"), int) or value["start"] <= 0:
+            return "start must be a positive integer"
+        if not isinstance(value.get("factor", 2), (int, float)) or value.get("factor", 2) <= 1:
+            return "factor must be a number > 1"
+        return None
+    numbers = [v for v in value if v != "all"]
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in numbers):
+        return "must be positive integers (or 'all' last)"
+    if any(v <= 0 for v in numbers):
+        return "must be positive"
+    if any(b <= a for a, b in zip(numbers, numbers[1:])):
+        return "must be strictly increasing"
+    if "all" in value[:-1]:
+        return "'all' may only come last"
+    return None
+
+
+def _profiles(value):
+    for name, profile in value.items():
+        if not isinstance(profile, dict) or set(profile) != {"cost_fp", "cost_fn"}:
+            return f"profile {name!r} must have exactly cost_fp and cost_fn"
+        if any(not isinstance(v, (int, float)) or v < 0 for v in profile.values()):
+            return f"profile {name!r}: costs must be non-negative numbers"
+    return None
+
+
+NUMBER = (int, float)
+OPT_STR = (str, type(None))
+
+SCHEMA: dict[str, dict[str, Spec]] = {
+    "study": {
+        "title": Spec((str,), "", help="one line shown in reports"),
+        "description": Spec((str,), ""),
+    },
+    "data": {
+        "source": Spec((str,), "census_kdd", _one_of("census_kdd", "file"),
+                       "census_kdd (embedded default) or file (a reader's CSV/parquet)"),
+        "path": Spec(OPT_STR, None, help="source=file: CSV or parquet, relative to the project"),
+        "test_path": Spec(OPT_STR, None, help="source=file: optional fixed test split"),
+        "test_fraction": Spec(NUMBER, 0.33, _fraction, "used when there is no fixed test split"),
+        "split_seed": Spec((int,), 0),
+        "target": Spec((str,), "income"),
+        "positive_label": Spec((str, int, float, bool), "50000+."),
+        "population": Spec(OPT_STR, "age >= 16", help="pandas query selecting the population"),
+        "bands": Spec((dict,), {}, help="derived banded columns: {new: {column, edges}}"),
+        "communities": Spec((list,), ["race", "sex"]),
+        "intersections": Spec((list,), []),
+        "alternative_outcomes": Spec((dict,), {}, help="{name: pandas query}; 1 where true"),
+        "exclude_features": Spec((list,), []),
+        "max_train_rows": Spec((int, type(None)), None, lambda v: v is None and None or _positive(v)),
+        "max_test_rows": Spec((int, type(None)), None, lambda v: v is None and None or _positive(v)),
+    },
+    "evaluation": {
+        "min_count": Spec((int,), 100, _positive, "test rows a community needs to be evaluated"),
+        "min_positives": Spec((int,), 10, _positive, "positives and negatives it needs"),
+        "threshold": Spec(NUMBER, 0.5, _fraction),
+    },
+    "sweep": {
+        "sizes": Spec((list, dict), {"start": 128, "factor": 2, "include_all": True}, _sizes),
+        "seeds": Spec((int,), 5, _positive),
+        "models": Spec((dict,), {"logistic_regression": {}, "gradient_boosting": {}}),
+        "backend": Spec((str,), "loky", _one_of("loky", "sequential", "dask")),
+        "n_jobs": Spec((int,), 2, _positive),
+        "scheduler_address": Spec(OPT_STR, None, help="tcp://host:port of a Dask scheduler"),
+    },
+    "fits": {
+        "metric": Spec((str,), "error"),
+        "forms": Spec((list,), ["power_law_floor", "m4", "broken_power_law"]),
+        "bootstrap": Spec((int,), 200, lambda v: None if v >= 0 else "must be >= 0"),
+        "holdout_sizes": Spec((int,), 2, _positive),
+        "trend_tolerance": Spec(NUMBER, 0.02, _positive),
+        "extrapolation_tolerance": Spec(NUMBER, 0.1, _positive),
+    },
+    "values": {
+        "profiles": Spec((dict,), {"symmetric": {"cost_fp": 1, "cost_fn": 1},
+                                   "false_alarm_averse": {"cost_fp": 4, "cost_fn": 1},
+                                   "miss_averse": {"cost_fp": 1, "cost_fn": 4}}, _profiles),
+        "thresholds": Spec((list,), [round(0.05 * k, 2) for k in range(1, 20)]),
+        "tolerance": Spec(NUMBER, 0.02, _positive),
+    },
+    "cost": {
+        "watts_per_core": Spec(NUMBER, 15.0, _positive),
+        "margin": Spec(NUMBER, 0.01, _positive),
+        "small_share": Spec(NUMBER, 0.1, _fraction),
+    },
+    "figures": {
+        "formats": Spec((list,), ["png", "pdf"]),
+        "dpi": Spec((int,), 150, _positive),
+    },
+}
+
+KNOWN_MODELS = ("logistic_regression", "gradient_boosting")
+# The parameters every notebook takes from papermill; everything else is in the study file.
+NOTEBOOK_PARAMETERS = ("study", "study_file", "output_root")
+
+
+def _suggest(name: str, options) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _type_names(types: tuple) -> str:
+    return " or ".join("null" if t is type(None) else t.__name__ for t in types)
+
+
+@dataclass
+class Study:
+    """A validated study file: sections as plain dicts, plus where it came from."""
+
+    name: str
+    file: Path
+    config: dict[str, dict[str, Any]]
+
+    def __getitem__(self, section: str) -> dict[str, Any]:
+        return self.config[section]
+
+    def section_hash(self, *sections: str) -> str:
+        return stable_hash({s: self.config[s] for s in sections})
+
+    @property
+    def parameter_hash(self) -> str:
+        return stable_hash(self.config)
+
+    @property
+    def attributes(self) -> list[str]:
+        """Community attributes: single columns then intersections ('a x b')."""
+        data = self.config["data"]
+        return list(data["communities"]) + [" x ".join(pair) for pair in data["intersections"]]
+
+    def sizes(self, available: int) -> list[int]:
+        """Training-set sizes of the sweep, checked against the rows available."""
+        spec = self.config["sweep"]["sizes"]
+        if isinstance(spec, dict):
+            sizes, size = [], spec["start"]
+            while size < available:
+                sizes.append(int(size))
+                size = round(size * spec.get("factor", 2))
+            if spec.get("include_all", True) and (not sizes or sizes[-1] != available):
+                sizes.append(available)
+            return sizes
+        sizes = [available if s == "all" else s for s in spec]
+        too_big = [s for s in sizes if s > available]
+        if too_big:
+            raise InputError(f"sweep.sizes: {too_big} larger than the {available} training rows available")
+        if any(b <= a for a, b in zip(sizes, sizes[1:])):
+            raise InputError(f"sweep.sizes: {sizes} must be strictly increasing (is 'all' = {available} "
+                             "smaller than a listed size?)")
+        return sizes
+
+
+def validate(raw: Any, name: str, file: Path) -> Study:
+    """Check a parsed study file against SCHEMA, fill defaults, or raise InputError."""
+    where = f"study file {file}"
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: expected a mapping of sections, got {type(raw).__name__}")
+    problems = []
+    for section in raw:
+        if section not in SCHEMA:
+            problems.append(f"unknown section {section!r}{_suggest(section, SCHEMA)}")
+    config: dict[str, dict[str, Any]] = {}
+    for section, specs in SCHEMA.items():
+        given = raw.get(section) or {}
+        if not isinstance(given, dict):
+            problems.append(f"section {section!r} must be a mapping")
+            continue
+        for key in given:
+            if key not in specs:
+                problems.append(f"unknown parameter {section}.{key}{_suggest(key, specs)}")
+        values = {}
+        for key, spec in specs.items():
+            value = given.get(key, copy.deepcopy(spec.default))
+            if isinstance(value, bool) and bool not in spec.types:
+                problems.append(f"{section}.{key} must be {_type_names(spec.types)}, got a boolean")
+                continue
+            if not isinstance(value, spec.types):
+                problems.append(f"{section}.{key} must be {_type_names(spec.types)}, "
+                                f"got {type(value).__name__} {value!r}")
+                continue
+            message = spec.check(value) if spec.check and value is not None else None
+            if message:
+                problems.append(f"{section}.{key} {message}")
+            values[key] = value
+        config[section] = values
+    if not problems:
+        problems += _cross_checks(config)
+    if problems:
+        raise InputError(f"{where}:\n  - " + "\n  - ".join(problems))
+    return Study(name=name, file=file, config=config)
+
+
+def _cross_checks(config) -> list[str]:
+    problems = []
+    data, sweep, fits = config["data"], config["sweep"], config["fits"]
+    if data["source"] == "file" and not data["path"]:
+        problems.append("data.path is required when data.source is 'file'")
+    for model in sweep["models"]:
+        if model not in KNOWN_MODELS:
+            problems.append(f"unknown model sweep.models.{model}{_suggest(model, KNOWN_MODELS)}; "
+                            f"known: {list(KNOWN_MODELS)}")
+    if sweep["backend"] == "dask" and not sweep["scheduler_address"]:
+        problems.append("sweep.backend 'dask' needs sweep.scheduler_address (tcp://host:port)")
+    if fits["bootstrap"] > 0 and sweep["seeds"] < 2:
+        problems.append(f"sweep.seeds is {sweep['seeds']}: intervals (fits.bootstrap > 0) need at least 2 seeds")
+    known = set(data["communities"]) | {spec.get("name", new) for new, spec in data["bands"].items()}
+    for pair in data["intersections"]:
+        if not isinstance(pair, list) or len(pair) != 2:
+            problems.append(f"data.intersections entry {pair!r} must be a pair of community columns")
+        elif set(pair) - known:
+            problems.append(f"data.intersections {pair} names {sorted(set(pair) - known)}, "
+                            "which is not in data.communities")
+    for new, spec in data["bands"].items():
+        if not isinstance(spec, dict) or set(spec) != {"column", "edges"}:
+            problems.append(f"data.bands.{new} must have exactly 'column' and 'edges'")
+        elif sorted(spec["edges"]) != spec["edges"] or len(spec["edges"]) < 2:
+            problems.append(f"data.bands.{new}.edges must be at least two increasing numbers")
+    thresholds = config["values"]["thresholds"]
+    if not thresholds or any(not isinstance(t, (int, float)) or not 0 < t < 1 for t in thresholds):
+        problems.append("values.thresholds must be a non-empty list of numbers between 0 and 1")
+    bad_formats = set(config["figures"]["formats"]) - {"png", "pdf", "svg"}
+    if bad_formats:
+        problems.append(f"figures.formats {sorted(bad_formats)} not supported; use png, pdf, svg")
+    return problems
+
+
+def load(study: str, study_file: str | Path | None = None) -> Study:
+    """Load and validate params/<study>.yaml (or an explicit file)."""
+    if not study or not isinstance(study, str):
+        raise InputError(f"study must be a non-empty name, got {study!r}")
+    file = Path(study_file) if study_file else paths.study_file(study)
+    if not file.is_absolute():
+        file = paths.PROJECT_ROOT / file
+    if not file.exists():
+        available = sorted(p.stem for p in paths.PARAMS_DIR.glob("*.yaml"))
+        raise InputError(f"no study file for study {study!r}: {file} does not exist; "
+                         f"studies available: {available}{_suggest(study, available)}")
+    try:
+        raw = yaml.safe_load(file.read_text())
+    except yaml.YAMLError as exc:
+        raise InputError(f"study file {file} is not valid YAML: {exc}") from exc
+    return validate(raw, study, file)
+
+
+def check_notebook_parameters(namespace: dict, allowed=NOTEBOOK_PARAMETERS) -> dict:
+    """Reject unknown or mistyped papermill parameters (papermill itself only warns).
+
+    Called first in the cell after the parameters cell: every public name then
+    defined was set by the parameters cell or by papermill's injected cell.
+    """
+    ignore = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+    names = {k for k, v in namespace.items()
+             if not k.startswith("_") and k not in ignore and not callable(v)
+             and type(v).__name__ != "module"}
+    unknown = sorted(names - set(allowed))
+    if unknown:
+        hints = "; ".join(f"{u!r}{_suggest(u, allowed)}" for u in unknown)
+        raise InputError(f"unknown notebook parameter(s): {hints}. Notebooks take only {list(allowed)}; "
+                         "everything else belongs in the study file params/<study>.yaml")
+    values = {k: namespace[k] for k in allowed if k in namespace}
+    for key, value in values.items():
+        if not isinstance(value, str):
+            raise InputError(f"notebook parameter {key} must be a string, got {type(value).__name__} {value!r}")
+    return values
+
+
+# Which sections each notebook reads; Make depends on their stamps, not on the whole file.
+NOTEBOOK_SECTIONS = {
+    "01_ingest": ("data", "evaluation"),
+    "02_communities": ("data", "evaluation", "sweep", "figures"),
+    "03_sweep": ("data", "evaluation", "sweep"),
+    "04_scaling_fits": ("fits", "figures"),
+    "05_metrics": ("fits", "figures"),
+    "06_values": ("values", "figures"),
+    "07_cost": ("cost", "figures"),
+    "08_claims": ("study", "figures"),
+}
+
+
+def write_section_stamps(study: Study, folder: Path) -> list[Path]:
+    """One small file per section, rewritten only when its content changes, so
+    Make sees a change to `figures` without re-running the sweep."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for section, values in study.config.items():
+        target = folder / f"{section}.json"
+        text = json.dumps(values, sort_keys=True, indent=1) + "\n"
+        if not target.exists() or target.read_text() != text:
+            write_text(text, target)
+        written.append(target)
+    return written
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Validate a study file and write its section stamps.")
+    parser.add_argument("study")
+    parser.add_argument("--stamps", type=Path, help="folder for the per-section stamp files")
+    parser.add_argument("--study-file", default=None)
+    args = parser.parse_args(argv)
+    try:
+        study = load(args.study, args.study_file)
+    except InputError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    if args.stamps:
+        write_section_stamps(study, args.stamps)
+    print(f"study {study.name}: {study.file} is valid (parameter hash {study.parameter_hash[:12]})")
+
+
+if __name__ == "__main__":
+    main()
