@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
-from .io import InputError, sha256_file
+from .io import InputError, read_parquet, read_parquet_metadata, sha256_file, write_parquet
 from .study import Study
 
 CENSUS_COLUMNS = [
@@ -222,3 +222,17 @@ def datasheet(prepared: Prepared, min_count: int, min_positives: int) -> pd.Data
 def evaluable_communities(sheet: pd.DataFrame) -> dict[str, list[str]]:
     keep = sheet[sheet.evaluable & (sheet.attribute != "all")]
     return {a: sorted(g.community) for a, g in keep.groupby("attribute")}
+
+
+def write_processed(prepared: Prepared, folder: Path, provenance: dict) -> dict[str, Path]:
+    """Processed splits as parquet; feature list, attributes and raw hashes travel in the metadata."""
+    meta = {"features": prepared.features, "attributes": prepared.attributes,
+            "outcomes": prepared.outcomes, "raw_sha256": prepared.raw_sha256, "provenance": provenance}
+    return {split: write_parquet(frame, folder / f"{split}.parquet", metadata=meta)
+            for split, frame in (("train", prepared.train), ("test", prepared.test))}
+
+
+def read_processed(folder: Path) -> tuple[pd.DataFrame, dict]:
+    """The processed test split (labels, communities, outcomes) and its metadata."""
+    path = Path(folder) / "test.parquet"
+    return read_parquet(path), read_parquet_metadata(path)

@@ -312,19 +312,6 @@ def check_notebook_parameters(namespace: dict, allowed=NOTEBOOK_PARAMETERS) -> d
     return values
 
 
-# Which sections each notebook reads; Make depends on their stamps, not on the whole file.
-NOTEBOOK_SECTIONS = {
-    "01_ingest": ("data", "evaluation"),
-    "02_communities": ("data", "evaluation", "sweep", "figures"),
-    "03_sweep": ("data", "evaluation", "sweep"),
-    "04_scaling_fits": ("fits", "figures"),
-    "05_metrics": ("fits", "figures"),
-    "06_values": ("values", "figures"),
-    "07_cost": ("cost", "figures"),
-    "08_claims": ("study", "figures"),
-}
-
-
 def write_section_stamps(study: Study, folder: Path) -> list[Path]:
     """One small file per section, rewritten only when its content changes, so
     Make sees a change to `figures` without re-running the sweep."""

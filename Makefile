@@ -1,0 +1,127 @@
+# The build graph mirrors the argument: each executed notebook is a target whose
+# prerequisites are its source, the study-file sections it reads, the package,
+# and the result tables of the notebooks before it.
+#
+#   make all                 the default study (census), rendered under reports/census/
+#   make all STUDY=mine      a reader's study, params/mine.yaml
+#   make all OUT=/tmp/x      everything generated goes under /tmp/x instead of here
+#   make test                the whole test suite
+#   make benchmark           timings and memory of the default study (prints figures)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+
+STUDY ?= census
+OUT ?= $(CURDIR)
+PYTHON ?= python3
+VENV ?= $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+ENV := $(VENV)/.installed
+
+ROOT := $(abspath $(OUT))
+PROCESSED := $(ROOT)/data/processed/$(STUDY)
+RESULTS := $(ROOT)/results/$(STUDY)
+REPORTS := $(ROOT)/reports/$(STUDY)
+NB := $(REPORTS)/notebooks
+HTML := $(REPORTS)/html
+STAMPS := $(ROOT)/build/$(STUDY)/params
+SRC := $(wildcard src/community_scaling/*.py)
+NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims
+
+# papermill: kernel python3, parameters from the study file; write then rename,
+# so a failed run never leaves a notebook that looks up to date.
+define papermill
+	@echo "papermill $(notdir $<) [$(STUDY)]"
+	$(PY) -m papermill $< $@.tmp.ipynb -k python3 --no-progress-bar --log-level WARNING \
+	  -p study $(STUDY) -p output_root $(ROOT) $(if $(STUDY_FILE),-p study_file $(STUDY_FILE))
+	mv $@.tmp.ipynb $@
+endef
+section = $(addprefix $(STAMPS)/,$(addsuffix .json,$(1)))
+
+.PHONY: all env test test-fast benchmark notebooks lock clean
+all: $(REPORTS)/index.html
+
+# ---- environment: a venv with the exact pins (conda users: environment.yml) ----
+env: $(ENV)
+$(ENV): requirements.lock requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+lock: $(ENV)
+	{ echo "# Full transitive lock of requirements.txt (pip freeze, Python 3.11). Regenerate: make lock"; \
+	  $(PY) -m pip freeze --exclude-editable; } > requirements.lock
+
+# ---- study file: validated, split into per-section stamps rewritten only on change ----
+$(STAMPS)/.validated: params/$(STUDY).yaml src/community_scaling/study.py | $(ENV)
+	$(PY) -m community_scaling.study $(STUDY) --stamps $(STAMPS) $(if $(STUDY_FILE),--study-file $(STUDY_FILE))
+	touch $@
+$(STAMPS)/%.json: $(STAMPS)/.validated ;
+
+# ---- source notebooks: jupytext percent scripts are the source, .ipynb is paired ----
+notebooks: $(addprefix notebooks/,$(addsuffix .ipynb,$(NOTEBOOKS)))
+notebooks/%.ipynb: notebooks/%.py | $(ENV)
+	$(PY) -m jupytext --quiet --to ipynb --output $@ $<
+
+# ---- the argument, in order ----
+$(NB)/01_ingest.ipynb $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet &: \
+  notebooks/01_ingest.ipynb $(call section,data evaluation) $(SRC)
+	$(papermill)
+
+$(NB)/02_communities.ipynb $(RESULTS)/claims_02_communities.parquet &: \
+  notebooks/02_communities.ipynb $(call section,data evaluation sweep figures) $(SRC) \
+  $(RESULTS)/datasheet.parquet
+	$(papermill)
+
+$(NB)/03_sweep.ipynb $(RESULTS)/units.parquet $(RESULTS)/evaluations.parquet &: \
+  notebooks/03_sweep.ipynb $(call section,data evaluation sweep) $(SRC) \
+  $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet
+	$(papermill)
+
+$(NB)/04_scaling_fits.ipynb $(RESULTS)/claims_04_scaling_fits.parquet $(RESULTS)/trends.parquet &: \
+  notebooks/04_scaling_fits.ipynb $(call section,fits figures) $(SRC) $(RESULTS)/evaluations.parquet
+	$(papermill)
+
+$(NB)/05_metrics.ipynb $(RESULTS)/claims_05_metrics.parquet &: \
+  notebooks/05_metrics.ipynb $(call section,fits figures) $(SRC) $(RESULTS)/evaluations.parquet
+	$(papermill)
+
+$(NB)/06_values.ipynb $(RESULTS)/claims_06_values.parquet &: \
+  notebooks/06_values.ipynb $(call section,values figures) $(SRC) $(RESULTS)/units.parquet \
+  $(PROCESSED)/test.parquet
+	$(papermill)
+
+$(NB)/07_cost.ipynb $(RESULTS)/claims_07_cost.parquet &: \
+  notebooks/07_cost.ipynb $(call section,cost figures) $(SRC) $(RESULTS)/units.parquet \
+  $(RESULTS)/evaluations.parquet
+	$(papermill)
+
+CLAIM_TABLES := $(foreach n,02_communities 04_scaling_fits 05_metrics 06_values 07_cost,$(RESULTS)/claims_$(n).parquet)
+$(NB)/08_claims.ipynb $(RESULTS)/ledger.parquet &: \
+  notebooks/08_claims.ipynb $(call section,study figures) $(SRC) $(CLAIM_TABLES)
+	$(papermill)
+
+# ---- rendering: HTML of every executed notebook, and an index page ----
+$(HTML)/%.html: $(NB)/%.ipynb | $(ENV)
+	$(PY) -m jupyter nbconvert --log-level WARN --to html --output-dir $(HTML) --output $*.tmp $<
+	mv $(HTML)/$*.tmp.html $@
+
+$(REPORTS)/index.html: $(foreach n,$(NOTEBOOKS),$(HTML)/$(n).html) $(RESULTS)/ledger.parquet
+	$(PY) -m community_scaling.report $(STUDY) --output-root $(ROOT)
+
+# ---- checks ----
+test: $(ENV)
+	$(PY) -m pytest
+
+test-fast: $(ENV)
+	$(PY) -m pytest -m "not slow"
+
+benchmark: $(ENV)
+	$(PY) benchmarks/make_all_benchmark.py
+
+clean:
+	rm -rf $(PROCESSED) $(RESULTS) $(REPORTS) $(ROOT)/build/$(STUDY)

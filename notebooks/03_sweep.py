@@ -1,0 +1,99 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 3. The sweep: train at many sizes, score on one fixed test split
+#
+# **Question.** How does each model family's test-set performance change as the
+# training set grows from about a hundred rows to all of them?
+#
+# Each unit of work is one (model, training-set size, seed). Subsamples are
+# nested: for a seed, size *n* takes the first *n* rows of one random
+# permutation, so larger samples contain the smaller ones. Units are cached by
+# a hash of the unit, the data and the code, so re-running recomputes nothing
+# unchanged; they run through joblib on local processes or a Dask cluster
+# (`sweep.backend`, `sweep.scheduler_address`). Every unit's test-set scores are
+# kept, and scored here into one tidy table (model x size x seed x community x
+# metric) that every later notebook reads.
+
+# %% tags=["parameters"]
+study = "smoke"
+study_file = ""
+output_root = ""
+
+# %%
+from community_scaling.notebook import start
+
+run = start(globals(), "03_sweep")
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from IPython.display import Markdown, display
+
+from community_scaling import ingest, metrics, sweep
+from community_scaling.plotting import MODEL_COLORS
+
+config = run.study["sweep"]
+test, meta = ingest.read_processed(run.paths.processed)
+n_train = len(pd.read_parquet(run.paths.processed / "train.parquet", columns=["y"]))
+sizes = run.study.sizes(n_train)
+units = sweep.plan_units(config["models"], sizes, config["seeds"])
+display(Markdown(f"{len(units)} units: {len(config['models'])} models x {len(sizes)} sizes "
+                 f"({sizes[0]:,} to {sizes[-1]:,}) x {config['seeds']} seeds; back end `{config['backend']}`."))
+
+# %%
+started = time.perf_counter()
+unit_table = sweep.run_sweep(units, run.paths.processed, run.paths.unit_cache, config["backend"],
+                             config["n_jobs"], config["scheduler_address"])
+sweep_wall = time.perf_counter() - started
+run.save_table(unit_table, "units")
+unit_table.groupby(["model", "scale"])[["cpu_seconds", "fit_seconds", "predict_seconds"]].mean().round(3)
+
+# %% [markdown]
+# ## Scoring every unit, per community
+#
+# Communities that fail the datasheet's evaluation rule are scored but flagged
+# (`evaluable = False`) and left out of attribute-level summaries.
+
+# %%
+sheet = run.load_table("datasheet")
+evaluable = ingest.evaluable_communities(sheet)
+scores = sweep.load_scores(unit_table, run.paths.unit_cache)
+started = time.perf_counter()
+evaluations = metrics.evaluation_table(test["y"].to_numpy(), scores, unit_table[["unit_id", "model", "scale", "seed"]],
+                                       test[meta["attributes"]], run.study["evaluation"]["threshold"], evaluable)
+scoring_wall = time.perf_counter() - started
+run.save_table(evaluations, "evaluations")
+run.save_table(pd.DataFrame([{"sweep_wall_seconds": sweep_wall, "scoring_wall_seconds": scoring_wall,
+                              "units": len(units)}]), "sweep_timing")
+evaluations.head()
+
+# %%
+aggregate = evaluations.query("attribute == 'all' and metric == 'error'")
+fig, ax = plt.subplots(figsize=(6, 4))
+sns.lineplot(aggregate, x="scale", y="value", hue="model", palette=MODEL_COLORS, marker="o", errorbar=("pi", 100), ax=ax)
+ax.set(xscale="log", yscale="log", xlabel="training-set size n", ylabel="test error (all people)",
+       title=f"{run.study.name}: aggregate error vs training-set size (band: range over seeds)")
+run.save_figure(fig, "03_aggregate_error")
+
+# %% [markdown]
+# ## What we found
+
+# %%
+means = aggregate.groupby(["model", "scale"]).value.mean().unstack("scale")
+lines = [f"- **{model}:** error {row.iloc[0]:.4f} at n = {row.index[0]:,}, {row.iloc[-1]:.4f} at n = {row.index[-1]:,} "
+         f"({row.iloc[-1] / row.iloc[0] - 1:+.0%})" for model, row in means.iterrows()]
+degenerate = int(unit_table.degenerate.sum())
+display(Markdown("\n".join(lines) + f"\n\n{len(unit_table)} units, {unit_table.cpu_seconds.sum():.0f} CPU-seconds in all; "
+                 f"{degenerate} unit(s) drew a one-class sample and predict its base rate."))

@@ -1,0 +1,179 @@
+"""The training-set-size sweep: one unit = (model, size, seed), fitted and scored.
+
+Subsamples are nested (size n takes the first n rows of a seed's permutation),
+so a larger sample always contains the smaller ones. Each unit's test-set
+scores are cached in a file named by the hash of everything that determines
+them (unit, data, code), written atomically; a unit whose file exists is never
+recomputed, and a change to data or code changes the name, so stale results
+are never reused. Units run through joblib, so the same code runs serially, on
+local processes (loky), or on a Dask cluster.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed, parallel_config
+from threadpoolctl import threadpool_limits
+
+from .io import InputError, read_parquet, read_parquet_metadata, sha256_file, stable_hash, write_parquet
+from .provenance import source_hash
+
+TRAIN_FILE, TEST_FILE = "train.parquet", "test.parquet"
+
+
+@dataclass(frozen=True)
+class Unit:
+    model: str
+    size: int
+    seed: int
+    params: dict = field(default_factory=dict, hash=False, compare=True)
+
+    def key(self, data_key: str, code_key: str) -> str:
+        return stable_hash({"unit": asdict(self), "data": data_key, "code": code_key})
+
+
+def plan_units(models: dict[str, dict], sizes: list[int], seeds: int) -> list[Unit]:
+    """Every (model, size, seed), largest first so the slowest units start early."""
+    return [Unit(model, size, seed, dict(params))
+            for size in sorted(sizes, reverse=True) for model, params in models.items() for seed in range(seeds)]
+
+
+def data_key(processed: Path) -> str:
+    """Content hash of the processed splits the units read."""
+    return stable_hash({name: sha256_file(processed / name) for name in (TRAIN_FILE, TEST_FILE)})
+
+
+def code_key() -> str:
+    """Hash of the code that turns data into scores (this module and the ingest rules)."""
+    return source_hash("sweep", "ingest")
+
+
+def build_model(name: str, params: dict, features: pd.DataFrame, seed: int):
+    """A scikit-learn pipeline for one model family; categorical columns by dtype."""
+    from sklearn.compose import ColumnTransformer, make_column_selector
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    if name == "logistic_regression":
+        prep = ColumnTransformer([
+            ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+             make_column_selector(dtype_include="number")),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_include="category")),
+        ])
+        options = {"max_iter": 2000, "C": 1.0, **params}
+        return make_pipeline(prep, LogisticRegression(**options))
+    if name == "gradient_boosting":
+        options = {"random_state": seed, "categorical_features": "from_dtype", **params}
+        return HistGradientBoostingClassifier(**options)
+    raise InputError(f"unknown model {name!r}")
+
+
+@functools.lru_cache(maxsize=2)
+def _load(processed: str, key: str):
+    """Features and labels of both splits, read once per worker process."""
+    train = read_parquet(Path(processed) / TRAIN_FILE)
+    test = read_parquet(Path(processed) / TEST_FILE)
+    meta = read_parquet_metadata(Path(processed) / TRAIN_FILE)
+    features = meta["features"]
+    X_train, X_test = train[features].copy(), test[features].copy()
+    for column in features:
+        if not pd.api.types.is_numeric_dtype(X_train[column]):
+            # Fixed categories from the training split: unseen test values become missing.
+            categories = sorted(X_train[column].dropna().astype(str).unique())
+            X_train[column] = pd.Categorical(X_train[column].astype(str).where(X_train[column].notna()), categories)
+            X_test[column] = pd.Categorical(X_test[column].astype(str).where(X_test[column].notna()), categories)
+    return X_train, train["y"].to_numpy(), X_test
+
+
+def permutation(n_rows: int, seed: int) -> np.ndarray:
+    return np.random.default_rng([20240917, seed]).permutation(n_rows)
+
+
+def run_unit(unit: Unit, processed: str, cache: str, dkey: str, ckey: str) -> str:
+    """Fit and score one unit unless its cache file exists; returns the file name."""
+    key = unit.key(dkey, ckey)
+    target = Path(cache) / f"{key}.parquet"
+    if target.exists():
+        return target.name
+    X_train, y_train, X_test = _load(processed, dkey)
+    if unit.size > len(X_train):
+        raise InputError(f"unit size {unit.size} larger than the {len(X_train)} training rows")
+    rows = permutation(len(X_train), unit.seed)[: unit.size]
+    X, y = X_train.iloc[rows], y_train[rows]
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    # One thread per unit: units are the parallel grain, and CPU time stays per-unit.
+    with threadpool_limits(limits=1):
+        degenerate = len(np.unique(y)) < 2
+        if degenerate:  # a tiny subsample with one class: predict its base rate
+            fit_end = time.perf_counter()
+            scores = np.full(len(X_test), float(y.mean()), dtype="float32")
+        else:
+            model = build_model(unit.model, unit.params, X, unit.seed).fit(X, y)
+            fit_end = time.perf_counter()
+            scores = model.predict_proba(X_test)[:, 1].astype("float32")
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    meta = {**asdict(unit), "key": key, "data_key": dkey, "code_key": ckey, "degenerate": degenerate,
+            "cpu_seconds": cpu, "wall_seconds": wall, "fit_seconds": fit_end - wall0,
+            "predict_seconds": wall - (fit_end - wall0)}
+    write_parquet(pd.DataFrame({"score": scores}), target, metadata=meta)
+    return target.name
+
+
+def _log(message: str):
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_sweep(units: list[Unit], processed: Path, cache: Path, backend: str = "loky", n_jobs: int = 2,
+              scheduler_address: str | None = None) -> pd.DataFrame:
+    """Run every unit not yet cached; return the unit table (one row per unit)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    dkey, ckey = data_key(processed), code_key()
+    todo = [u for u in units if not (cache / f"{u.key(dkey, ckey)}.parquet").exists()]
+    _log(f"sweep: {len(units)} units, {len(units) - len(todo)} cached, {len(todo)} to run ({backend}, n_jobs={n_jobs})")
+    if todo:
+        tasks = (delayed(run_unit)(u, str(processed), str(cache), dkey, ckey) for u in todo)
+        started = time.perf_counter()
+        if backend == "dask":
+            from distributed import Client
+            with Client(scheduler_address) as client, parallel_config(backend="dask"):
+                _log(f"sweep: Dask scheduler {scheduler_address}, {len(client.scheduler_info()['workers'])} workers")
+                _drain(Parallel(n_jobs=-1, return_as="generator")(tasks), len(todo), started)
+        else:
+            jobs = 1 if backend == "sequential" else n_jobs
+            with parallel_config(backend="loky" if jobs > 1 else "sequential", n_jobs=jobs):
+                _drain(Parallel(return_as="generator")(tasks), len(todo), started)
+    return unit_table(units, cache, dkey, ckey)
+
+
+def _drain(results, total: int, started: float):
+    # One line per tenth of the work keeps papermill logs readable.
+    step = max(1, total // 10)
+    for done, _ in enumerate(results, 1):
+        if done % step == 0 or done == total:
+            _log(f"sweep: {done}/{total} units done, {time.perf_counter() - started:.0f} s")
+
+
+def unit_table(units: list[Unit], cache: Path, dkey: str, ckey: str) -> pd.DataFrame:
+    rows = []
+    for unit in units:
+        path = cache / f"{unit.key(dkey, ckey)}.parquet"
+        meta = read_parquet_metadata(path)
+        rows.append({"unit_id": meta["key"][:16], "model": unit.model, "scale": unit.size, "seed": unit.seed,
+                     "file": path.name, **{k: meta[k] for k in ("degenerate", "cpu_seconds", "wall_seconds",
+                                                                  "fit_seconds", "predict_seconds")}})
+    return pd.DataFrame(rows).sort_values(["model", "scale", "seed"], kind="stable").reset_index(drop=True)
+
+
+def load_scores(units: pd.DataFrame, cache: Path) -> np.ndarray:
+    """Test-set scores, one row per row of `units`."""
+    return np.stack([read_parquet(cache / name)["score"].to_numpy() for name in units["file"]])
