@@ -20,6 +20,8 @@ PYTHON ?= python3
 VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 ENV := $(VENV)/.installed
+# Some machines' pip configuration names local package folders that may not exist.
+QUIET_PIP := { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 ROOT := $(abspath $(OUT))
 PROCESSED := $(ROOT)/data/processed/$(STUDY)
@@ -48,8 +50,8 @@ all: $(REPORTS)/index.html
 env: $(ENV)
 $(ENV): requirements.lock requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock 2>&1 | $(QUIET_PIP)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e . 2>&1 | $(QUIET_PIP)
 	touch $@
 
 lock: $(ENV)

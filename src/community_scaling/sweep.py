@@ -90,8 +90,9 @@ def _load(processed: str, key: str):
         if not pd.api.types.is_numeric_dtype(X_train[column]):
             # Fixed categories from the training split: unseen test values become missing.
             categories = sorted(X_train[column].dropna().astype(str).unique())
-            X_train[column] = pd.Categorical(X_train[column].astype(str).where(X_train[column].notna()), categories)
-            X_test[column] = pd.Categorical(X_test[column].astype(str).where(X_test[column].notna()), categories)
+            for frame in (X_train, X_test):
+                values = frame[column].astype(str).where(frame[column].notna())
+                frame[column] = pd.Categorical(values.where(values.isin(categories)), categories)
     return X_train, train["y"].to_numpy(), X_test
 
 

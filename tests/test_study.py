@@ -1,0 +1,89 @@
+import pytest
+import yaml
+
+from community_scaling import paths, study
+from community_scaling.io import InputError
+
+
+def test_default_studies_are_valid():
+    for file in paths.PARAMS_DIR.glob("*.yaml"):
+        loaded = study.load(file.stem)
+        assert loaded.name == file.stem
+        assert loaded.attributes
+
+
+def test_defaults_fill_missing_sections(write_study):
+    loaded = study.load("x", write_study({"data": {"communities": ["race"]}}))
+    assert loaded["sweep"]["seeds"] == 5
+    assert loaded["values"]["profiles"]["symmetric"] == {"cost_fp": 1, "cost_fn": 1}
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"sweep": {"sizs": [1, 2]}}, r"unknown parameter sweep.sizs \(did you mean 'sizes'\?\)"),
+    ({"sweeep": {}}, r"unknown section 'sweeep' \(did you mean 'sweep'\?\)"),
+    ({"sweep": {"seeds": "five"}}, r"sweep.seeds must be int, got str 'five'"),
+    ({"sweep": {"seeds": True}}, r"sweep.seeds must be int, got a boolean"),
+    ({"sweep": {"sizes": [0, 10]}}, r"sweep.sizes must be positive"),
+    ({"sweep": {"sizes": [10, 5]}}, r"sweep.sizes must be strictly increasing"),
+    ({"sweep": {"sizes": [10, -5]}}, r"sweep.sizes must be positive"),
+    ({"sweep": {"seeds": 1}}, r"intervals \(fits.bootstrap > 0\) need at least 2 seeds"),
+    ({"sweep": {"models": {"logistic_regresion": {}}}}, r"did you mean 'logistic_regression'"),
+    ({"sweep": {"backend": "dask"}}, r"needs sweep.scheduler_address"),
+    ({"data": {"source": "file"}}, r"data.path is required"),
+    ({"data": {"intersections": [["race", "nope"]]}}, r"names \['nope'\], which is not in data.communities"),
+    ({"values": {"profiles": {"p": {"cost_fp": -1, "cost_fn": 1}}}}, r"costs must be non-negative"),
+    ({"data": {"test_fraction": 1.5}}, r"data.test_fraction must be between 0 and 1"),
+])
+def test_bad_study_files_name_the_culprit(write_study, config, message):
+    with pytest.raises(InputError, match=message):
+        study.load("x", write_study(config))
+
+
+def test_all_problems_reported_at_once(write_study):
+    with pytest.raises(InputError) as info:
+        study.load("x", write_study({"sweep": {"sizs": [1], "seeds": "a"}}))
+    assert "sizs" in str(info.value) and "seeds" in str(info.value)
+
+
+def test_missing_study_file_lists_studies():
+    with pytest.raises(InputError, match=r"no study file for study 'censsu'.*did you mean 'census'"):
+        study.load("censsu")
+
+
+def test_invalid_yaml(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sweep: [unclosed")
+    with pytest.raises(InputError, match="not valid YAML"):
+        study.load("bad", bad)
+
+
+def test_sizes_expand_and_check():
+    loaded = study.load("census")
+    sizes = loaded.sizes(1000)
+    assert sizes == [128, 256, 512, 1000]
+    smoke = study.load("smoke")
+    assert smoke.sizes(4000)[-1] == 4000
+    with pytest.raises(InputError, match=r"sweep.sizes: \[2048\] larger than the 1500 training rows"):
+        smoke.sizes(1500)
+
+
+def test_notebook_parameters_reject_unknown_names():
+    ok = study.check_notebook_parameters({"study": "census", "output_root": "", "print": print})
+    assert ok == {"study": "census", "output_root": ""}
+    with pytest.raises(InputError, match=r"'stduy' \(did you mean 'study'\?\)"):
+        study.check_notebook_parameters({"study": "census", "stduy": "x"})
+    with pytest.raises(InputError, match="study must be a string, got int"):
+        study.check_notebook_parameters({"study": 3})
+
+
+def test_section_stamps_rewritten_only_on_change(tmp_path, write_study):
+    file = write_study({"figures": {"dpi": 100}})
+    folder = tmp_path / "stamps"
+    study.write_section_stamps(study.load("x", file), folder)
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    file.write_text(yaml.safe_dump({"figures": {"dpi": 120}}))
+    study.write_section_stamps(study.load("x", file), folder)
+    after = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {"figures.json"}
+    assert study.load("x", file).parameter_hash != study.load("census").parameter_hash

@@ -1,0 +1,105 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from community_scaling import ingest, study, sweep
+from community_scaling.io import read_parquet_metadata
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("processed")
+    s = study.load("smoke")
+    prepared = ingest.prepare(s)
+    prepared.train = prepared.train.iloc[:1500]
+    prepared.test = prepared.test.iloc[:800]
+    ingest.write_processed(prepared, folder, {})
+    return folder
+
+
+UNITS = sweep.plan_units({"logistic_regression": {}, "gradient_boosting": {"max_iter": 10}}, [100, 400, 1500], 2)
+
+
+def test_subsamples_are_nested_and_seeded():
+    a, b = sweep.permutation(1000, 3), sweep.permutation(1000, 3)
+    assert (a == b).all() and not (a == sweep.permutation(1000, 4)).all()
+    assert set(a[:100]) <= set(a[:400])
+
+
+def test_cache_hits_and_reproduces(processed, tmp_path):
+    first = sweep.run_sweep(UNITS, processed, tmp_path / "c1", "sequential")
+    mtimes = {p: p.stat().st_mtime_ns for p in (tmp_path / "c1").iterdir()}
+    again = sweep.run_sweep(UNITS, processed, tmp_path / "c1", "loky", 2)
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "c1").iterdir()} == mtimes  # nothing recomputed
+    pd.testing.assert_frame_equal(first, again)
+    fresh = sweep.run_sweep(UNITS, processed, tmp_path / "c2", "loky", 2)  # parallel order changes nothing
+    np.testing.assert_array_equal(sweep.load_scores(first, tmp_path / "c1"), sweep.load_scores(fresh, tmp_path / "c2"))
+    assert (first.cpu_seconds > 0).all() and len(first) == len(UNITS)
+
+
+def test_changed_parameter_recomputes_only_affected_units(processed, tmp_path):
+    sweep.run_sweep(UNITS, processed, tmp_path / "c", "sequential")
+    before = set((tmp_path / "c").iterdir())
+    changed = [u if u.model != "gradient_boosting" else sweep.Unit(u.model, u.size, u.seed, {"max_iter": 11})
+               for u in UNITS]
+    sweep.run_sweep(changed, processed, tmp_path / "c", "sequential")
+    added = set((tmp_path / "c").iterdir()) - before
+    assert len(added) == sum(u.model == "gradient_boosting" for u in UNITS)
+
+
+def test_code_or_data_change_invalidates(processed):
+    unit = UNITS[0]
+    assert unit.key("data-a", "code-a") != unit.key("data-b", "code-a") != unit.key("data-a", "code-b")
+    assert sweep.code_key() == sweep.code_key()
+
+
+def test_cache_file_records_its_unit(processed, tmp_path):
+    table = sweep.run_sweep(UNITS[:1], processed, tmp_path / "c", "sequential")
+    meta = read_parquet_metadata(tmp_path / "c" / table.file.iloc[0])
+    assert meta["model"] == UNITS[0].model and meta["size"] == UNITS[0].size
+    assert meta["data_key"] == sweep.data_key(processed) and meta["code_key"] == sweep.code_key()
+
+
+def test_dask_cluster_gives_identical_results(processed, tmp_path):
+    from distributed import LocalCluster
+
+    local = sweep.run_sweep(UNITS, processed, tmp_path / "local", "sequential")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        dask = sweep.run_sweep(UNITS, processed, tmp_path / "dask", "dask", scheduler_address=cluster.scheduler_address)
+    np.testing.assert_array_equal(sweep.load_scores(local, tmp_path / "local"), sweep.load_scores(dask, tmp_path / "dask"))
+
+
+KILL_SCRIPT = """
+import sys
+from pathlib import Path
+from community_scaling import sweep
+units = sweep.plan_units({"logistic_regression": {}, "gradient_boosting": {"max_iter": 10}}, [100, 400, 1500], 2)
+sweep.run_sweep(units, Path(sys.argv[1]), Path(sys.argv[2]), "sequential")
+"""
+
+
+def test_killed_sweep_resumes_without_recomputing(processed, tmp_path):
+    cache = tmp_path / "cache"
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(processed), str(cache)],
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list(cache.glob("*.parquet"))) < 3:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = {p: p.stat().st_mtime_ns for p in cache.glob("*.parquet")}
+    assert 0 < len(finished) < len(UNITS)
+    resumed = sweep.run_sweep(UNITS, processed, cache, "sequential")
+    assert all(p.stat().st_mtime_ns == m for p, m in finished.items())  # no finished unit recomputed
+    # Half-written files keep a temporary name, so every result file is complete and readable.
+    assert len(list(cache.glob("*.parquet"))) == len(UNITS)
+    assert all(read_parquet_metadata(p)["key"] for p in cache.glob("*.parquet"))
+    clean = sweep.run_sweep(UNITS, processed, tmp_path / "clean", "sequential")
+    np.testing.assert_array_equal(sweep.load_scores(resumed, cache), sweep.load_scores(clean, tmp_path / "clean"))
