@@ -4,6 +4,7 @@
 #
 #   make all                 the default study (census), rendered under reports/census/
 #   make all STUDY=mine      a reader's study, params/mine.yaml
+#   make all STUDY=x STUDY_FILE=/path/x.yaml   a study file kept elsewhere
 #   make all OUT=/tmp/x      everything generated goes under /tmp/x instead of here
 #   make test                the whole test suite
 #   make benchmark           timings and memory of the default study (prints figures)
@@ -15,6 +16,7 @@ SHELL := /bin/bash
 MAKEFLAGS += --no-builtin-rules
 
 STUDY ?= census
+STUDY_FILE ?= params/$(STUDY).yaml
 OUT ?= $(CURDIR)
 PYTHON ?= python3
 VENV ?= $(CURDIR)/.venv
@@ -38,7 +40,7 @@ NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_val
 define papermill
 	@echo "papermill $(notdir $<) [$(STUDY)]"
 	$(PY) -m papermill $< $@.tmp.ipynb -k python3 --no-progress-bar --log-level WARNING \
-	  -p study $(STUDY) -p output_root $(ROOT) $(if $(STUDY_FILE),-p study_file $(STUDY_FILE))
+	  -p study $(STUDY) -p study_file $(abspath $(STUDY_FILE)) -p output_root $(ROOT)
 	mv $@.tmp.ipynb $@
 endef
 section = $(addprefix $(STAMPS)/,$(addsuffix .json,$(1)))
@@ -59,8 +61,8 @@ lock: $(ENV)
 	  $(PY) -m pip freeze --exclude-editable; } > requirements.lock
 
 # ---- study file: validated, split into per-section stamps rewritten only on change ----
-$(STAMPS)/.validated: params/$(STUDY).yaml src/community_scaling/study.py | $(ENV)
-	$(PY) -m community_scaling.study $(STUDY) --stamps $(STAMPS) $(if $(STUDY_FILE),--study-file $(STUDY_FILE))
+$(STAMPS)/.validated: $(STUDY_FILE) src/community_scaling/study.py | $(ENV)
+	$(PY) -m community_scaling.study $(STUDY) --stamps $(STAMPS) --study-file $(abspath $(STUDY_FILE))
 	touch $@
 $(STAMPS)/%.json: $(STAMPS)/.validated ;
 

@@ -1,0 +1,78 @@
+"""Wall time and peak memory of `make all` for a study, and of a no-op re-run.
+
+Prints the figures quoted in the README:
+  - total wall time of a fresh `make all` (targets: <= 15 min for census on 2 cores);
+  - the share of that time spent outside model fitting and prediction (<= 20%);
+  - peak resident memory of the whole process tree, sampled every 0.2 s (<= 3 GB);
+  - wall time of a second `make all` with nothing changed (<= 5 s);
+  - per-notebook execution time, as papermill recorded it.
+
+Usage: python benchmarks/make_all_benchmark.py [--study census] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import psutil
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def run_make(out: Path, study: str) -> tuple[float, float]:
+    """Run make all; return (wall seconds, peak RSS in GB of make and all its descendants)."""
+    command = ["make", "-C", str(PROJECT), "all", f"STUDY={study}", f"OUT={out}"]
+    started = time.perf_counter()
+    proc = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            tree = [proc, *proc.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    wall = time.perf_counter() - started
+    if proc.returncode:
+        sys.exit(f"make all failed:\n{proc.stderr.read().decode()[-3000:]}")
+    return wall, peak / 1e9
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--study", default="census")
+    parser.add_argument("--out", type=Path, default=None, help="output root (default: a fresh temporary folder)")
+    args = parser.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="benchmark-"))
+    wall, peak = run_make(out, args.study)
+    noop, _ = run_make(out, args.study)
+
+    results = out / "results" / args.study
+    units = pd.read_parquet(results / "units.parquet")
+    timing = pd.read_parquet(results / "sweep_timing.parquet").iloc[0]
+    model_seconds = timing.sweep_wall_seconds  # the sweep's wall time: all fitting and prediction, in parallel
+    busy = (units.fit_seconds + units.predict_seconds).sum()
+    durations = {}
+    for path in sorted((out / "reports" / args.study / "notebooks").glob("*.ipynb")):
+        durations[path.stem] = nbformat.read(path, as_version=4).metadata.get("papermill", {}).get("duration")
+
+    print(f"study {args.study}: {len(units)} units, output in {out}")
+    print(f"fresh make all          {wall:8.1f} s   (target <= 900 s)")
+    print(f"  sweep (fit + predict) {model_seconds:8.1f} s wall; {busy:.1f} s of fitting and prediction summed over units")
+    print(f"  outside fit/predict   {1 - model_seconds / wall:8.1%}     (target <= 20%)")
+    print(f"  peak memory           {peak:8.2f} GB  (target <= 3 GB)")
+    print(f"no-op make all          {noop:8.1f} s   (target <= 5 s)")
+    print("per notebook (papermill duration, s):")
+    for name, seconds in durations.items():
+        print(f"  {name:18s} {seconds:8.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 8. The claims ledger
+#
+# **Question.** Taking every claim of the two position papers in turn, what
+# does this study's data say? Each row gives the claim, the test that was run,
+# the effect size with its 95% interval, the verdict, and the rule that turned
+# numbers into the verdict. The rules were fixed before looking at results and
+# live in the code beside each statistic; a claim the data does not support is
+# reported as such.
+#
+# Claims: C1 aggregate power law; C2 communities grow with n; C3 per-community
+# metrics do not follow the aggregate; C4 the conclusion depends on the metric;
+# C5 communities' values conflict; C6 compute grows faster than performance;
+# C7 small models serve most needs.
+
+# %% tags=["parameters"]
+study = "smoke"
+study_file = ""
+output_root = ""
+
+# %%
+from community_scaling.notebook import start
+
+run = start(globals(), "08_claims")
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from community_scaling import claims
+from community_scaling.report import VERDICT_COLORS
+
+parts = sorted(run.paths.results.glob("claims_*.parquet"))
+ledger = pd.concat([pd.read_parquet(p).assign(notebook=p.stem.removeprefix("claims_")) for p in parts],
+                   ignore_index=True)
+missing = sorted(set(claims.STATEMENTS) - set(ledger.claim))
+assert not missing, f"claims with no result: {missing}; run the notebooks that test them"
+ledger = ledger.sort_values("claim").reset_index(drop=True)
+ledger.insert(0, "study", run.study.name)
+run.save_table(ledger, "ledger")
+with pd.option_context("display.max_colwidth", 120):
+    display(ledger[["claim", "statement", "test", "effect_name", "effect", "ci_low", "ci_high", "verdict", "rule"]])
+
+# %% [markdown]
+# ## The ledger at a glance
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 0.5 * len(ledger) + 1))
+for i, row in enumerate(ledger.itertuples()):
+    ax.barh(i, 1, color=VERDICT_COLORS[row.verdict], edgecolor="grey")
+    ax.text(0.02, i, f"{row.claim}: {row.verdict} ({row.effect_name} {row.effect:.3g} "
+            f"[{row.ci_low:.3g}, {row.ci_high:.3g}])", va="center", fontsize=9)
+ax.set(yticks=[], xticks=[], xlim=(0, 1), title=f"{run.study.name}: claims ledger")
+ax.invert_yaxis()
+run.save_figure(fig, "08_ledger")
+
+# %% [markdown]
+# ## Provenance
+#
+# The code version, parameter set, data hashes and package versions that
+# produced this ledger (also stored inside and beside every result table).
+
+# %%
+record = run.provenance()
+display(Markdown(
+    f"- **Code:** commit `{record['code']['commit']}`"
+    f"{' with uncommitted changes' if record['code']['dirty'] else ''}; package source sha256 "
+    f"`{record['code']['source_sha256'][:16]}`\n"
+    f"- **Parameters:** {run.study.file.name}, hash `{record['parameter_hash'][:16]}`\n"
+    + "".join(f"- **Data:** `{name}` sha256 `{digest[:16]}...`\n" for name, digest in record["data_sha256"].items())
+    + "- **Packages:** " + ", ".join(f"{k} {v}" for k, v in record["packages"].items())
+))
+
+# %% [markdown]
+# ## What we found
+
+# %%
+counts = ledger.verdict.value_counts()
+display(Markdown(
+    f"On study **{run.study.name}** ({run.study['study']['title']}): "
+    + ", ".join(f"{counts.get(v, 0)} {v}" for v in claims.VERDICTS) + ".\n\n"
+    + "\n".join(f"- **{r.claim}** ({r.verdict}): {r.statement} {r.effect_name} = {r.effect:.3g} "
+                f"[{r.ci_low:.3g}, {r.ci_high:.3g}]." for r in ledger.itertuples())
+))

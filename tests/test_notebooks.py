@@ -1,0 +1,122 @@
+"""The notebooks as a reader meets them: clean sources, runnable under nbval,
+and the Make chain end to end on the small study, into a temporary folder."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+
+from community_scaling.io import read_parquet_metadata
+from community_scaling.study import NOTEBOOK_PARAMETERS
+
+PROJECT = Path(__file__).resolve().parents[1]
+SOURCES = sorted((PROJECT / "notebooks").glob("[0-9][0-9]_*.py"))
+NAMES = [p.stem for p in SOURCES]
+VENV = Path(sys.executable).parent.parent
+
+
+def test_eight_notebooks_in_order():
+    assert [n[:2] for n in NAMES] == [f"{i:02d}" for i in range(1, 9)]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=NAMES)
+def test_notebook_source_is_clean_and_paired(source):
+    paired = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+    assert paired.metadata.kernelspec.name == "python3"
+    code = [c for c in paired.cells if c.cell_type == "code"]
+    assert not any(c.get("outputs") for c in code), "committed notebooks carry no outputs"
+    from_script = jupytext.read(source)
+    assert [c.source for c in from_script.cells] == [c.source for c in paired.cells], \
+        f"{source.name} and its .ipynb differ: run `make notebooks`"
+    first = code[0]
+    assert "parameters" in first.metadata.get("tags", [])
+    tree = ast.parse(first.source)
+    assert all(isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) for node in tree.body), \
+        "the parameters cell holds literal defaults only"
+    assert {t.id for node in tree.body for t in node.targets} == set(NOTEBOOK_PARAMETERS)
+    assert "start(globals()" in code[1].source, "the cell after the parameters validates them"
+
+
+def test_unknown_papermill_parameter_is_rejected(tmp_path):
+    import papermill
+
+    with pytest.raises(papermill.PapermillExecutionError, match="unknown notebook parameter.*'stduy'"):
+        papermill.execute_notebook(str(PROJECT / "notebooks" / "01_ingest.ipynb"), str(tmp_path / "out.ipynb"),
+                                   parameters={"stduy": "census"}, kernel_name="python3", progress_bar=False)
+
+
+def _env(tmp_path):
+    return {**os.environ, "COMMUNITY_SCALING_OUTPUT": str(tmp_path / "out"), "PYTHONHASHSEED": "0"}
+
+
+@pytest.mark.slow
+def test_notebooks_run_under_nbval(tmp_path):
+    notebooks = [str(p.with_suffix(".ipynb")) for p in SOURCES]
+    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
+                             "-q", "--rootdir", str(tmp_path), *notebooks], cwd=tmp_path, env=_env(tmp_path),
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def _make(tmp_path, study_file, *targets, dry=False):
+    args = ["make", "-C", str(PROJECT), *targets, "STUDY=smoketest", f"STUDY_FILE={study_file}",
+            f"OUT={tmp_path / 'out'}", f"VENV={VENV}"]
+    if dry:
+        args.insert(1, "-n")
+    result = subprocess.run(args, capture_output=True, text=True, env=_env(tmp_path))
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_make_chain_end_to_end(tmp_path):
+    # make needs the environment stamp it normally creates; the test runs inside that environment.
+    stamp = VENV / ".installed"
+    if not stamp.exists():
+        pytest.skip(f"not inside the project environment ({stamp} missing); run `make test`")
+    study_file = tmp_path / "smoketest.yaml"
+    shutil.copy(PROJECT / "params" / "smoke.yaml", study_file)
+    _make(tmp_path, study_file, "all")
+    out = tmp_path / "out"
+    reports, results = out / "reports" / "smoketest", out / "results" / "smoketest"
+    for name in NAMES:
+        assert (reports / "notebooks" / f"{name}.ipynb").exists()
+        assert (reports / "html" / f"{name}.html").stat().st_size > 10_000
+    assert "Claims ledger" in (reports / "index.html").read_text()
+    ledger = pd.read_parquet(results / "ledger.parquet")
+    assert sorted(ledger.claim) == [f"C{i}" for i in range(1, 8)]
+    assert set(ledger.verdict) <= {"supported", "not supported", "inconclusive"}
+    evaluations = pd.read_parquet(results / "evaluations.parquet")
+    assert {"model", "scale", "seed", "attribute", "community", "metric", "value"} <= set(evaluations.columns)
+    assert evaluations.metric.nunique() >= 8
+    meta = read_parquet_metadata(results / "evaluations.parquet")
+    assert {"code", "parameter_hash", "data_sha256", "packages"} <= set(meta)
+    assert json.loads((results / "evaluations.provenance.json").read_text())["parameter_hash"] == meta["parameter_hash"]
+    assert list((reports / "figures").glob("*.png"))
+
+    # Nothing changed: nothing to do.
+    assert "papermill" not in _make(tmp_path, study_file, "all", dry=True)
+
+    # A figure-only change re-runs the notebooks that draw, never the sweep.
+    units_before = {p: p.stat().st_mtime_ns for p in (results / "units").iterdir()}
+    sweep_before = (reports / "notebooks" / "03_sweep.ipynb").stat().st_mtime_ns
+    config = yaml.safe_load(study_file.read_text())
+    config["figures"]["dpi"] = 81
+    study_file.write_text(yaml.safe_dump(config))
+    plan = _make(tmp_path, study_file, "all", dry=True)
+    assert "04_scaling_fits" in plan and "08_claims" in plan
+    assert "01_ingest" not in plan and "03_sweep" not in plan
+    _make(tmp_path, study_file, "all")
+    assert (reports / "notebooks" / "03_sweep.ipynb").stat().st_mtime_ns == sweep_before
+    assert {p: p.stat().st_mtime_ns for p in (results / "units").iterdir()} == units_before
