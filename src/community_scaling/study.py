@@ -121,6 +121,12 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "trend_tolerance": Spec(NUMBER, 0.02, _positive),
         "extrapolation_tolerance": Spec(NUMBER, 0.1, _positive),
     },
+    "metrics": {
+        "disagreement_share": Spec(NUMBER, 0.1, _fraction,
+                                   "C4 is supported when more than this share of model x community pairs "
+                                   "have metrics that disagree"),
+        "bootstrap": Spec((int,), 200, _positive),
+    },
     "values": {
         "profiles": Spec((dict,), {"symmetric": {"cost_fp": 1, "cost_fn": 1},
                                    "false_alarm_averse": {"cost_fp": 4, "cost_fn": 1},
