@@ -96,7 +96,7 @@ $(NB)/05_metrics.ipynb $(RESULTS)/claims_05_metrics.parquet &: \
 
 $(NB)/06_values.ipynb $(RESULTS)/claims_06_values.parquet &: \
   notebooks/06_values.ipynb $(call section,values figures) $(SRC) $(RESULTS)/units.parquet \
-  $(PROCESSED)/test.parquet
+  $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet
 	$(papermill)
 
 $(NB)/07_cost.ipynb $(RESULTS)/claims_07_cost.parquet &: \

@@ -59,13 +59,14 @@ richness.round(2)
 
 # %%
 heaps = {a: communities.heaps_fit(g["n"], g["expected"]) for a, g in richness.groupby("attribute")}
-summary, first_n = communities.community_summary(train[attributes], min_count=min_count, sample_n=sizes[0])
+summary = communities.community_summary(train[attributes], min_count=min_count, sample_n=sizes[0])
+first_n = summary.communities
 heaps_table = pd.DataFrame(heaps).T.rename_axis("attribute").reset_index()
 run.save_table(heaps_table, "heaps")
-run.save_table(summary, "community_summary")
+run.save_table(summary.attributes, "community_summary")
 run.save_table(first_n, "first_evaluable_n")
 display(heaps_table.round(3))
-summary.round(3)
+summary.attributes.round(3)
 
 # %% [markdown]
 # ## When does each community become evaluable?
