@@ -39,6 +39,7 @@ NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_val
 # so a failed run never leaves a notebook that looks up to date.
 define papermill
 	@echo "papermill $(notdir $<) [$(STUDY)]"
+	@mkdir -p $(@D)
 	$(PY) -m papermill $< $@.tmp.ipynb -k python3 --no-progress-bar --log-level WARNING \
 	  -p study $(STUDY) -p study_file $(abspath $(STUDY_FILE)) -p output_root $(ROOT)
 	mv $@.tmp.ipynb $@

@@ -119,7 +119,9 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "bootstrap": Spec((int,), 200, lambda v: None if v >= 0 else "must be >= 0"),
         "holdout_sizes": Spec((int,), 2, _positive),
         "trend_tolerance": Spec(NUMBER, 0.02, _positive),
-        "extrapolation_tolerance": Spec(NUMBER, 0.1, _positive),
+        "extrapolation_tolerance": Spec(NUMBER, 0.1, _positive, "C1: largest held-out log-RMSE of a power law"),
+        "not_following_share": Spec(NUMBER, 0.05, _fraction,
+                                    "C3 is supported when more than this share of communities do not follow"),
     },
     "metrics": {
         "disagreement_share": Spec(NUMBER, 0.1, _fraction,
