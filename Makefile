@@ -82,13 +82,14 @@ $(NB)/02_communities.ipynb $(RESULTS)/claims_02_communities.parquet &: \
   $(RESULTS)/datasheet.parquet
 	$(papermill)
 
-$(NB)/03_sweep.ipynb $(RESULTS)/units.parquet $(RESULTS)/evaluations.parquet &: \
-  notebooks/03_sweep.ipynb $(call section,data evaluation sweep) $(SRC) \
+$(NB)/03_sweep.ipynb $(RESULTS)/units.parquet $(RESULTS)/evaluations.parquet $(RESULTS)/representation.parquet &: \
+  notebooks/03_sweep.ipynb $(call section,data evaluation sweep representation) $(SRC) \
   $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet
 	$(papermill)
 
 $(NB)/04_scaling_fits.ipynb $(RESULTS)/claims_04_scaling_fits.parquet $(RESULTS)/trends.parquet &: \
-  notebooks/04_scaling_fits.ipynb $(call section,fits figures) $(SRC) $(RESULTS)/evaluations.parquet
+  notebooks/04_scaling_fits.ipynb $(call section,fits figures) $(SRC) $(RESULTS)/evaluations.parquet \
+  $(RESULTS)/representation.parquet
 	$(papermill)
 
 $(NB)/05_metrics.ipynb $(RESULTS)/claims_05_metrics.parquet &: \

@@ -88,6 +88,41 @@ ax.set(xscale="log", yscale="log", xlabel="training-set size n", ylabel="test er
 run.save_figure(fig, "03_aggregate_error")
 
 # %% [markdown]
+# ## Representation sweep: the same total n, a community's share varied
+#
+# Following Rolf et al. (2021), at fixed totals *n* a community contributes a
+# chosen share of the training rows (zero included) and everyone else the rest.
+# Notebook 4 fits their model of a community's error as a function of its own
+# count and of the total. Units too large for the rows available are skipped
+# and listed.
+
+# %%
+representation = run.study["representation"]
+rep_rows = pd.DataFrame(columns=["model", "scale", "seed", "boosted", "community_count", "community", "metric", "value"])
+if representation["attribute"]:
+    attribute = representation["attribute"]
+    train_labels = pd.read_parquet(run.paths.processed / "train.parquet", columns=[attribute])[attribute]
+    chosen = representation["communities"] or evaluable.get(attribute, [])
+    counts = train_labels.value_counts()
+    missing = sorted(set(chosen) - set(counts.index))
+    assert not missing, f"representation.communities {missing} not found in column {attribute!r}"
+    rep_units, skipped = sweep.plan_representation_units(
+        representation["model"], config["models"][representation["model"]], attribute,
+        {c: int(counts[c]) for c in chosen}, representation["totals"], representation["shares"], config["seeds"])
+    rep_table = sweep.run_sweep(rep_units, run.paths.processed, run.paths.unit_cache, config["backend"],
+                                config["n_jobs"], config["scheduler_address"])
+    rep_scores = sweep.load_scores(rep_table, run.paths.unit_cache)
+    rep_units_frame = rep_table[["unit_id", "model", "scale", "seed", "community_count"]].assign(boosted=rep_table.community)
+    rep_eval = metrics.evaluation_table(test["y"].to_numpy(), rep_scores, rep_units_frame, test[[attribute]],
+                                        run.study["evaluation"]["threshold"], {attribute: evaluable.get(attribute, [])})
+    rep_rows = rep_eval[(rep_eval.community == rep_eval.boosted) | (rep_eval.attribute == "all")]
+    rep_rows = rep_rows[rep_rows.metric.isin(["error", "log_loss", "brier", "auroc"])]
+    display(Markdown(f"{len(rep_units)} representation units for {attribute}: {', '.join(chosen)}; "
+                     f"{len(skipped)} skipped" + ("".join(f"\n- {s}" for s in skipped) if skipped else ".")))
+run.save_table(rep_rows.reset_index(drop=True), "representation")
+rep_rows.head()
+
+# %% [markdown]
 # ## What we found
 
 # %%

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from community_scaling import ingest, study, sweep
-from community_scaling.io import read_parquet_metadata
+from community_scaling.io import InputError, read_parquet_metadata
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +103,24 @@ def test_killed_sweep_resumes_without_recomputing(processed, tmp_path):
     assert all(read_parquet_metadata(p)["key"] for p in cache.glob("*.parquet"))
     clean = sweep.run_sweep(UNITS, processed, tmp_path / "clean", "sequential")
     np.testing.assert_array_equal(sweep.load_scores(resumed, cache), sweep.load_scores(clean, tmp_path / "clean"))
+
+
+def test_representation_units_draw_exact_counts_and_nest():
+    labels = np.array(["a"] * 300 + ["b"] * 700, dtype=object)
+    unit = lambda count: sweep.Unit("logistic_regression", 200, 1, {}, "g", "a", count)
+    rows = {count: sweep.training_rows(unit(count), 1000, labels) for count in (0, 20, 100)}
+    for count, picked in rows.items():
+        assert len(picked) == 200 and len(set(picked)) == 200
+        assert (labels[picked] == "a").sum() == count
+    assert set(rows[20][labels[rows[20]] == "a"]) <= set(rows[100][labels[rows[100]] == "a"])
+    with pytest.raises(InputError, match="needs 100 community rows and 800 others; 300 and 700 exist"):
+        sweep.training_rows(sweep.Unit("logistic_regression", 900, 1, {}, "g", "a", 100), 1000, labels)
+    with pytest.raises(InputError, match="community_count 400 must be between 0 and the unit size 200"):
+        sweep.training_rows(sweep.Unit("logistic_regression", 200, 1, {}, "g", "a", 400), 1000, labels)
+
+
+def test_representation_plan_skips_and_reports_infeasible_units():
+    units, skipped = sweep.plan_representation_units("logistic_regression", {}, "race", {"x": 50, "y": 5000},
+                                                     [1000], [0, 0.01, 0.1], seeds=2)
+    assert len(units) == 2 * 5 and len(skipped) == 1
+    assert "race=x: share 0.1 of n=1000 needs 100 rows, 50 exist" in skipped[0]

@@ -113,6 +113,14 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "n_jobs": Spec((int,), 2, _positive),
         "scheduler_address": Spec(OPT_STR, None, help="tcp://host:port of a Dask scheduler"),
     },
+    "representation": {
+        "attribute": Spec(OPT_STR, None, help="community attribute whose share of training rows is varied "
+                                              "at fixed totals (Rolf et al. 2021); null = no representation sweep"),
+        "communities": Spec((list,), [], help="communities to vary; default: the evaluable ones"),
+        "totals": Spec((list,), [4096, 16384], help="fixed training-set sizes n"),
+        "shares": Spec((list,), [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2], help="shares of n from the community"),
+        "model": Spec((str,), "logistic_regression"),
+    },
     "fits": {
         "metric": Spec((str,), "error"),
         "forms": Spec((list,), ["power_law_floor", "m4", "broken_power_law"]),
@@ -259,6 +267,16 @@ def _cross_checks(config) -> list[str]:
         problems.append("sweep.backend 'dask' needs sweep.scheduler_address (tcp://host:port)")
     if fits["bootstrap"] > 0 and sweep["seeds"] < 2:
         problems.append(f"sweep.seeds is {sweep['seeds']}: intervals (fits.bootstrap > 0) need at least 2 seeds")
+    representation = config["representation"]
+    if representation["attribute"]:
+        if representation["model"] not in sweep["models"]:
+            problems.append(f"representation.model {representation['model']!r} is not in sweep.models")
+        if representation["attribute"] not in data["communities"]:
+            problems.append(f"representation.attribute {representation['attribute']!r} is not in data.communities")
+        if any(not isinstance(t, int) or isinstance(t, bool) or t <= 0 for t in representation["totals"]):
+            problems.append("representation.totals must be positive integers")
+        if any(not isinstance(v, (int, float)) or not 0 <= v <= 1 for v in representation["shares"]):
+            problems.append("representation.shares must be numbers between 0 and 1")
     known = set(data["communities"]) | {spec.get("name", new) for new, spec in data["bands"].items()}
     for pair in data["intersections"]:
         if not isinstance(pair, list) or len(pair) != 2:

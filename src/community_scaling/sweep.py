@@ -34,6 +34,11 @@ class Unit:
     size: int
     seed: int
     params: dict = field(default_factory=dict, hash=False, compare=True)
+    # Representation units (Rolf et al. 2021): exactly `community_count` of the `size`
+    # training rows come from one community, the rest from everyone else.
+    attribute: str = ""
+    community: str = ""
+    community_count: int = -1
 
     def key(self, data_key: str, code_key: str) -> str:
         return stable_hash({"unit": asdict(self), "data": data_key, "code": code_key})
@@ -43,6 +48,49 @@ def plan_units(models: dict[str, dict], sizes: list[int], seeds: int) -> list[Un
     """Every (model, size, seed), largest first so the slowest units start early."""
     return [Unit(model, size, seed, dict(params))
             for size in sorted(sizes, reverse=True) for model, params in models.items() for seed in range(seeds)]
+
+
+def plan_representation_units(model: str, params: dict, attribute: str, communities: dict[str, int],
+                              totals: list[int], shares: list[float], seeds: int) -> tuple[list[Unit], list[str]]:
+    """Units at fixed totals n with a community's share of training rows varied (0 included).
+
+    `communities` maps each community to its number of training rows; a unit that
+    needs more rows of it (or of everyone else) than exist is skipped and reported.
+    """
+    units, skipped = [], []
+    for community, available in communities.items():
+        for total in totals:
+            for share in shares:
+                count = int(round(share * total))
+                if count > available:
+                    skipped.append(f"{attribute}={community}: share {share:g} of n={total} needs {count} rows, "
+                                   f"{available} exist")
+                    continue
+                units += [Unit(model, total, seed, dict(params), attribute, community, count) for seed in range(seeds)]
+    return units, skipped
+
+
+def training_rows(unit: Unit, n_rows: int, labels: np.ndarray | None = None) -> np.ndarray:
+    """The unit's training rows: a prefix of the seed's permutation, so sizes nest.
+
+    For a representation unit, prefixes of the community's rows and of everyone
+    else's rows, in the same permutation, so counts nest too.
+    """
+    order = permutation(n_rows, unit.seed)
+    if unit.size > n_rows:
+        raise InputError(f"unit size {unit.size} larger than the {n_rows} training rows")
+    if not unit.attribute:
+        return order[: unit.size]
+    if not 0 <= unit.community_count <= unit.size:
+        raise InputError(f"representation unit {unit.attribute}={unit.community}: community_count "
+                         f"{unit.community_count} must be between 0 and the unit size {unit.size}")
+    member = labels[order] == unit.community
+    inside, outside = order[member], order[~member]
+    rest = unit.size - unit.community_count
+    if unit.community_count > len(inside) or rest > len(outside):
+        raise InputError(f"representation unit {unit.attribute}={unit.community}: needs {unit.community_count} "
+                         f"community rows and {rest} others; {len(inside)} and {len(outside)} exist")
+    return np.concatenate([inside[: unit.community_count], outside[:rest]])
 
 
 def data_key(processed: Path) -> str:
@@ -80,11 +128,12 @@ def build_model(name: str, params: dict, features: pd.DataFrame, seed: int):
 
 @functools.lru_cache(maxsize=2)
 def _load(processed: str, key: str):
-    """Features and labels of both splits, read once per worker process."""
+    """Features and labels of both splits (and the training communities), read once per worker process."""
     train = read_parquet(Path(processed) / TRAIN_FILE)
     test = read_parquet(Path(processed) / TEST_FILE)
     meta = read_parquet_metadata(Path(processed) / TRAIN_FILE)
     features = meta["features"]
+    communities = {a: train[a].to_numpy(dtype=object) for a in meta["attributes"]}
     X_train, X_test = train[features].copy(), test[features].copy()
     for column in features:
         if not pd.api.types.is_numeric_dtype(X_train[column]):
@@ -93,7 +142,7 @@ def _load(processed: str, key: str):
             for frame in (X_train, X_test):
                 values = frame[column].astype(str).where(frame[column].notna())
                 frame[column] = pd.Categorical(values.where(values.isin(categories)), categories)
-    return X_train, train["y"].to_numpy(), X_test
+    return X_train, train["y"].to_numpy(), X_test, communities
 
 
 def permutation(n_rows: int, seed: int) -> np.ndarray:
@@ -106,10 +155,8 @@ def run_unit(unit: Unit, processed: str, cache: str, dkey: str, ckey: str) -> st
     target = Path(cache) / f"{key}.parquet"
     if target.exists():
         return target.name
-    X_train, y_train, X_test = _load(processed, dkey)
-    if unit.size > len(X_train):
-        raise InputError(f"unit size {unit.size} larger than the {len(X_train)} training rows")
-    rows = permutation(len(X_train), unit.seed)[: unit.size]
+    X_train, y_train, X_test, communities = _load(processed, dkey)
+    rows = training_rows(unit, len(X_train), communities.get(unit.attribute))
     X, y = X_train.iloc[rows], y_train[rows]
     wall0, cpu0 = time.perf_counter(), time.process_time()
     # One thread per unit: units are the parallel grain, and CPU time stays per-unit.
@@ -169,10 +216,13 @@ def unit_table(units: list[Unit], cache: Path, dkey: str, ckey: str) -> pd.DataF
     for unit in units:
         path = cache / f"{unit.key(dkey, ckey)}.parquet"
         meta = read_parquet_metadata(path)
+        representation = {"attribute": unit.attribute, "community": unit.community,
+                          "community_count": unit.community_count} if unit.attribute else {}
         rows.append({"unit_id": meta["key"][:16], "model": unit.model, "scale": unit.size, "seed": unit.seed,
-                     "file": path.name, **{k: meta[k] for k in ("degenerate", "cpu_seconds", "fit_cpu_seconds", "wall_seconds",
+                     **representation, "file": path.name, **{k: meta[k] for k in ("degenerate", "cpu_seconds", "fit_cpu_seconds", "wall_seconds",
                                                                   "fit_seconds", "predict_seconds")}})
-    return pd.DataFrame(rows).sort_values(["model", "scale", "seed"], kind="stable").reset_index(drop=True)
+    order = [c for c in ("model", "attribute", "community", "scale", "community_count", "seed") if c in rows[0]]
+    return pd.DataFrame(rows).sort_values(order, kind="stable").reset_index(drop=True)
 
 
 def load_scores(units: pd.DataFrame, cache: Path) -> np.ndarray:
