@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-import pandas as pd
 
 VERDICTS = ("supported", "not supported", "inconclusive")
 
@@ -62,9 +61,3 @@ def verdict_from_interval(low: float, high: float, threshold: float, direction: 
     if direction == "below":
         return "supported" if high < threshold else "not supported" if low >= threshold else "inconclusive"
     raise ValueError(f"direction must be 'above' or 'below', got {direction!r}")
-
-
-def ledger(claims: list[Claim], study: str) -> pd.DataFrame:
-    frame = pd.DataFrame([c.as_row() for c in claims])
-    frame.insert(0, "study", study)
-    return frame.sort_values("claim", kind="stable").reset_index(drop=True)
