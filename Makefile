@@ -7,7 +7,8 @@
 #   make all STUDY=x STUDY_FILE=/path/x.yaml   a study file kept elsewhere
 #   make all OUT=/tmp/x      everything generated goes under /tmp/x instead of here
 #   make test                the whole test suite
-#   make benchmark           timings and memory of the default study (prints figures)
+#   make benchmark           timings and memory of the default study; coverage, speed and
+#                            extrapolation benchmark of the scaling fits (prints figures)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -62,15 +63,19 @@ lock: $(ENV)
 	  $(PY) -m pip freeze --exclude-editable; } > requirements.lock
 
 # ---- study file: validated, split into per-section stamps rewritten only on change ----
+# .validated is touched first, so a rewritten stamp is newer than it and an unchanged one
+# keeps its older time: Make re-reads the times and re-runs only what reads a changed section
+# (a dry run, which cannot re-read them, lists more than a real run does).
 $(STAMPS)/.validated: $(STUDY_FILE) src/community_scaling/study.py | $(ENV)
+	mkdir -p $(STAMPS) && touch $@
 	$(PY) -m community_scaling.study $(STUDY) --stamps $(STAMPS) --study-file $(abspath $(STUDY_FILE))
-	touch $@
 $(STAMPS)/%.json: $(STAMPS)/.validated ;
 
 # ---- source notebooks: jupytext percent scripts are the source, .ipynb is paired ----
 notebooks: $(addprefix notebooks/,$(addsuffix .ipynb,$(NOTEBOOKS)))
 notebooks/%.ipynb: notebooks/%.py | $(ENV)
-	$(PY) -m jupytext --quiet --to ipynb --output $@ $<
+	$(PY) -m jupytext --quiet --update --to ipynb --output $@ $<
+	touch $@
 
 # ---- the argument, in order ----
 $(NB)/01_ingest.ipynb $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet &: \
@@ -89,7 +94,7 @@ $(NB)/03_sweep.ipynb $(RESULTS)/units.parquet $(RESULTS)/evaluations.parquet $(R
 
 $(NB)/04_scaling_fits.ipynb $(RESULTS)/claims_04_scaling_fits.parquet $(RESULTS)/trends.parquet &: \
   notebooks/04_scaling_fits.ipynb $(call section,fits figures) $(SRC) $(RESULTS)/evaluations.parquet \
-  $(RESULTS)/representation.parquet
+  $(RESULTS)/representation.parquet $(RESULTS)/datasheet.parquet
 	$(papermill)
 
 $(NB)/05_metrics.ipynb $(RESULTS)/claims_05_metrics.parquet &: \
@@ -128,6 +133,7 @@ test-fast: $(ENV)
 
 benchmark: $(ENV)
 	$(PY) benchmarks/make_all_benchmark.py
+	$(PY) benchmarks/scaling_fits_benchmark.py
 
 clean:
 	rm -rf $(PROCESSED) $(RESULTS) $(REPORTS) $(ROOT)/build/$(STUDY)

@@ -5,6 +5,7 @@ Prints the figures quoted in the README:
   - the share of that time spent outside model fitting and prediction (<= 20%);
   - peak resident memory of the whole process tree, sampled every 0.2 s (<= 3 GB);
   - wall time of a second `make all` with nothing changed (<= 5 s);
+  - wall time of all scaling fits with bootstrap intervals (notebook 04; <= 60 s);
   - per-notebook execution time, as papermill recorded it.
 
 Usage: python benchmarks/make_all_benchmark.py [--study census] [--out DIR]
@@ -69,6 +70,9 @@ def main():
     print(f"  outside fit/predict   {1 - model_seconds / wall:8.1%}     (target <= 20%)")
     print(f"  peak memory           {peak:8.2f} GB  (target <= 3 GB)")
     print(f"no-op make all          {noop:8.1f} s   (target <= 5 s)")
+    fits = pd.read_parquet(results / "fits_timing.parquet").iloc[0]
+    print(f"scaling fits (04)       {fits.fit_all_seconds:8.1f} s   (target <= 60 s; {int(fits.curves)} curves, "
+          f"{int(fits.bootstrap)} resamples, n_jobs={int(fits.n_jobs)})")
     print("per notebook (papermill duration, s):")
     for name, seconds in durations.items():
         print(f"  {name:18s} {seconds:8.1f}")

@@ -13,7 +13,8 @@
 #
 # **Question.** Does aggregate error fall as a power law of training-set size,
 # and does each community's error follow the aggregate's curve, or improve more
-# slowly, plateau, or get worse?
+# slowly, plateau, or get worse? And does a community gain more from its own
+# training rows than from anyone's (Rolf et al. 2021)?
 #
 # Methods (details in `src/community_scaling/scaling_fits.py`):
 #
@@ -64,6 +65,8 @@ fits = scaling_fits.fit_all(table, metric=config["metric"], forms=config["forms"
 for name, frame in fits.as_dict().items():
     run.save_table(frame, f"fits_{name}")
 run.save_table(fits.curves, "trends")
+run.save_table(pd.DataFrame([{"fit_all_seconds": fits.settings["seconds"], "curves": len(fits.curves),
+                              "bootstrap": config["bootstrap"], "n_jobs": fits.settings["n_jobs"]}]), "fits_timing")
 aggregate = (fits.params.attribute == "all") & (fits.params.form == fits.settings["boot_form"])
 fits.params[aggregate].round(4)
 
@@ -124,6 +127,72 @@ display(fits.heterogeneity_tests.round(4))
 fits.heterogeneity[fits.heterogeneity.differs].round(4)
 
 # %% [markdown]
+# ## Do communities' floors differ from the aggregate's? (paired seed bootstrap, Holm-corrected)
+#
+# The floor e_inf of the power law with floor, community minus aggregate, from
+# the same seed resamples; a t-test on the bootstrap standard error with
+# (seeds - 1) degrees of freedom, Holm-corrected within each model x attribute.
+# Floors are weakly identified when a curve has not yet bent, so wide intervals
+# here mean "cannot tell", not "equal".
+
+# %%
+fits.floors.sort_values(["model", "attribute", "p_holm"]).round(4)
+
+# %% [markdown]
+# ## Representation: a community's own rows or anyone's? (Rolf et al. 2021)
+#
+# The representation sweep of notebook 3 fixes the total *n* and varies how many
+# training rows *n_j* come from one community (zero included). Per community we
+# fit Rolf et al.'s model of its error, R_j = d + s (n_j + 1)^-p + t n^-q
+# (they write n_j^-p; the +1 keeps an absent community's error finite), with
+# seed-bootstrap intervals, and read off:
+#
+# - **own-row advantage:** how much more one more row *from the community*
+#   lowers its error than one more row from anyone else, at the largest total
+#   and the community's share of the training data;
+# - **absent excess:** the error above its floor *d* that an absent community
+#   keeps however large *n* grows (the model's limit: s);
+# - a **model-free check**: at each total, error at the largest share minus
+#   error at share 0, paired by seed, with a t-interval over seeds.
+
+# %%
+from community_scaling import representation as rep_model
+
+rep_table = run.load_table("representation")
+if not rep_table.empty and (rep_table.attribute != "all").any():
+    sheet = run.load_table("datasheet")
+    train_all = sheet.loc[sheet.attribute == "all", "train_count"].iloc[0]
+    natural = (sheet[sheet.attribute != "all"].set_index("community").train_count / train_all).to_dict()
+    rep = rep_model.fit_representation(rep_table, metric="error", n_boot=config["bootstrap"],
+                                       reference_share=natural)
+    run.save_table(rep.params, "representation_params")
+    run.save_table(rep.effects, "representation_effects")
+    run.save_table(rep.share_effect, "representation_share_effect")
+    display(rep.effects.drop(columns=["attribute"]).round(4))
+    display(rep.share_effect.round(4))
+    communities = list(rep.effects.community)
+    fig, axes = plt.subplots(1, len(communities), figsize=(4 * len(communities), 3.4), squeeze=False, sharey=False)
+    own_rows = rep_model.check_table(rep_table, "error")
+    totals = sorted(own_rows.scale.unique())
+    palette = dict(zip(totals, sns.color_palette("crest", len(totals))))
+    for ax, community in zip(axes.flat, communities):
+        points = own_rows[own_rows.community == community]
+        means = points.groupby(["scale", "community_count"], as_index=False).value.mean()
+        for total, g in means.groupby("scale"):
+            ax.plot(g.community_count, g.value, "o", color=palette[total], label=f"n = {total:,}")
+            curve = rep.predictions[(rep.predictions.community == community) & (rep.predictions.total == total)]
+            ax.plot(curve.community_count, curve.predicted, "-", color=palette[total])
+        ax.set(xscale="symlog", xlabel="training rows from the community (n_j)", ylabel="community's test error",
+               title=community)
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle(f"{run.study.name}: error vs own training rows at fixed totals (points: mean over seeds; "
+                 "lines: Rolf et al. model)")
+    run.save_figure(fig, "04_representation")
+else:
+    rep = None
+    display(Markdown("No representation sweep in this study (`representation.attribute` is null)."))
+
+# %% [markdown]
 # ## What we found
 
 # %%
@@ -137,3 +206,30 @@ display(Markdown(
     + ", ".join(f"{k} {v}" for k, v in labels.items()) + ".\n\n"
     f"**C3 ({c3.verdict}):** {c3.effect_name} = {c3.effect:.3g} [{c3.ci_low:.3g}, {c3.ci_high:.3g}]. {c3.details}"
 ))
+chosen = fits.curves.chosen_form.value_counts()
+het = fits.heterogeneity_tests
+display(Markdown(
+    f"**Forms chosen by extrapolation** over {int(chosen.sum())} curves: "
+    + ", ".join(f"{k} {v}" for k, v in chosen.items()) + ". "
+    f"**Slope heterogeneity:** {int((het.p_value < 0.05).sum())} of {len(het)} model x attribute tests reject "
+    f"equal slopes (Wald, p < 0.05); {int(fits.heterogeneity.differs.sum())} of {len(fits.heterogeneity)} "
+    "communities differ from the weighted mean slope after Holm correction. "
+    f"**Floors:** {int(fits.floors.differs.sum())} of {len(fits.floors)} community floors differ from their "
+    "aggregate's after Holm correction."
+))
+if rep is not None:
+    lines = []
+    for e in rep.effects.itertuples():
+        if e.note:
+            lines.append(f"- **{e.community}** ({e.model}): {e.note}")
+            continue
+        last = rep.share_effect[(rep.share_effect.community == e.community)].sort_values("total").iloc[-1]
+        lines.append(
+            f"- **{e.community}** ({e.model}): at n = {int(e.reference_total):,} and its share "
+            f"{e.reference_share:.3%}, one own row is worth {e.own_row_advantage:.3g} "
+            f"[{e.own_row_advantage_ci_low:.3g}, {e.own_row_advantage_ci_high:.3g}] rows of anyone else; absent, it "
+            f"keeps an excess error of {e.absent_excess:.3g} [{e.absent_excess_ci_low:.3g}, "
+            f"{e.absent_excess_ci_high:.3g}] above its floor {e.floor:.3g} however large n grows. Model-free, at "
+            f"n = {last.total:,}: error {last.error_at_zero:.4f} with no own rows vs {last.error_at_high:.4f} with "
+            f"{last.count_high:,} ({last.difference:+.4f} [{last.ci_low:+.4f}, {last.ci_high:+.4f}]): {last.label}.")
+    display(Markdown("**Representation (Rolf et al.):**\n\n" + "\n".join(lines)))

@@ -18,7 +18,7 @@ VENV = Path(sys.executable).parent.parent
 TIMING_COLUMNS = {"cpu_seconds", "fit_cpu_seconds", "wall_seconds", "fit_seconds", "predict_seconds",
                   "sweep_wall_seconds", "scoring_wall_seconds"}
 TIMING_TABLES = {"compute", "cost_per_improvement", "elasticity", "smallest_within_margin", "sweep_timing",
-                 "claims_07_cost"}
+                 "fits_timing", "claims_07_cost"}
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not (VENV / ".installed").exists(), reason="run inside the project environment")]

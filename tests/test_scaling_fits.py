@@ -206,3 +206,29 @@ def test_bad_input_names_the_culprit():
         sf.fit_all(table.assign(scale=table.scale - 200))
     with pytest.raises(InputError, match="single seed"):
         sf.slope_heterogeneity(table[table.seed == 0], "group")
+
+
+def test_floor_differences_find_a_raised_floor_and_pair_by_draw():
+    rng = np.random.default_rng(4)
+    floors = {f"g{k}": 0.25 if k == 3 else 0.1 for k in range(6)}
+    rows = []
+    for s in range(5):
+        curves = {g: (f + 2.0 * SIZES ** -0.4) * np.exp(rng.normal(0, 0.02, SIZES.size)) for g, f in floors.items()}
+        curves["all"] = np.mean(list(curves.values()), axis=0)
+        for g, value in curves.items():
+            rows.append(pd.DataFrame({"model": "m", "scale": SIZES, "seed": s, "attribute": "all" if g == "all"
+                                      else "group", "community": g, "metric": "error", "value": value, "n_eval": 500}))
+    fits = sf.fit_all(pd.concat(rows, ignore_index=True), n_boot=60, n_jobs=1, heterogeneity=False)
+    table = fits.floors.set_index("community")
+    assert set(table.index) == set(floors)
+    truth = {g: f - np.mean(list(floors.values())) for g, f in floors.items()}  # the aggregate's floor is the mean
+    assert table.loc["g3", "differs"]
+    for g, diff in truth.items():
+        assert table.loc[g, "ci_low"] <= diff <= table.loc[g, "ci_high"], g
+    assert table.p_holm.ge(table.p_value).all()
+    # the same draws pair: a community compared with itself differs by exactly 0
+    draws = pd.Series([0.1, 0.2, 0.3] * 5, index=pd.Index(range(15), name="draw"))
+    same = sf.floor_differences({("m", "all", "all"): ((0, 1), draws), ("m", "g", "x"): ((0, 1), draws)})
+    assert same.floor_diff.iloc[0] == 0 and not same.differs.iloc[0]
+    # different seed sets cannot be paired and are not compared
+    assert sf.floor_differences({("m", "all", "all"): ((0, 1), draws), ("m", "g", "x"): ((0, 2), draws)}).empty

@@ -497,7 +497,7 @@ class BootstrapResult:
     fit: FitResult
     intervals: pd.DataFrame      # parameter, estimate, ci_low, ci_high
     predictions: pd.DataFrame    # n, estimate, ci_low, ci_high
-    samples: pd.DataFrame        # one row per successful resample
+    samples: pd.DataFrame        # one row per successful resample, indexed by draw number
     interval: str
     n_boot: int
     n_failed: int
@@ -535,8 +535,8 @@ def bootstrap_fit(n, e, seed_ids, form="power_law_floor", n_boot: int = 200, rng
     rows = [np.flatnonzero(codes == g) for g in range(labels.size)]
     draws = seed_draws(labels.size, n_boot, rng_seed)
     grid = np.unique(n) if predict_at is None else np.asarray(predict_at, float)
-    samples, preds, failed = [], [], 0
-    for draw in draws:
+    samples, preds, kept, failed = [], [], [], 0
+    for i, draw in enumerate(draws):
         idx = np.concatenate([rows[g] for g in draw])
         try:
             refit = fit_curve(n[idx], e[idx], form, loss=loss, f_scale=fit.f_scale, x0=fit.theta,
@@ -548,10 +548,12 @@ def bootstrap_fit(n, e, seed_ids, form="power_law_floor", n_boot: int = 200, rng
             failed += 1
             continue
         samples.append(refit.params)
+        kept.append(i)
         preds.append(refit.predict(grid))
     if len(samples) < max(10, n_boot // 2):
         raise RuntimeError(f"bootstrap of {form.name}: only {len(samples)} of {n_boot} refits converged")
-    table = pd.DataFrame(samples, columns=list(form.param_names))
+    # indexed by draw number: curves fitted with the same seeds and rng_seed pair up on it
+    table = pd.DataFrame(samples, columns=list(form.param_names), index=pd.Index(kept, name="draw"))
     lower, upper = _param_limits(form, fit.context)
     records = []
     for name in form.param_names:
@@ -954,6 +956,8 @@ class RolfResult:
     intervals: pd.DataFrame | None
     theta: np.ndarray = field(repr=False)
     refs: tuple = ()
+    samples: pd.DataFrame | None = field(default=None, repr=False)  # one row per converged resample
+    n_seeds: int = 0
 
     def predict(self, n_j, n) -> np.ndarray:
         X = np.column_stack([np.log(np.asarray(n_j, float) + self.offset) - self.refs[0],
@@ -1034,7 +1038,9 @@ def fit_rolf(n_j, n, loss, seed_ids=None, *, offset: float = 1.0, n_boot: int = 
             records.append({"parameter": name, "estimate": params[name], "ci_low": float(lo), "ci_high": float(hi)})
         intervals = pd.DataFrame(records)
     return RolfResult(params=params, success=bool(res.status > 0), loss=float(res.cost), n_points=n_arr.size,
-                      offset=offset, intervals=intervals, theta=res.x, refs=refs)
+                      offset=offset, intervals=intervals, theta=res.x, refs=refs,
+                      samples=table if n_boot > 0 else None,
+                      n_seeds=int(np.unique(seeds).size) if seeds is not None else 0)
 
 
 # --------------------------------------------------------------------------- everything at once
@@ -1047,10 +1053,11 @@ class FitAllResult:
     heterogeneity: pd.DataFrame  # model, attribute, community, slope_diff, ci_low, ci_high, p_value, p_holm, differs
     heterogeneity_tests: pd.DataFrame  # model, attribute, method, note, wald_stat, wald_df, p_value, reference
     settings: dict
+    floors: pd.DataFrame = field(default_factory=pd.DataFrame)  # see floor_differences
 
     def as_dict(self) -> dict[str, pd.DataFrame]:
         return {k: getattr(self, k) for k in ("params", "curves", "extrapolation", "heterogeneity",
-                                              "heterogeneity_tests")}
+                                              "heterogeneity_tests", "floors")}
 
 
 KEY = ["model", "attribute", "community"]
@@ -1097,6 +1104,7 @@ def _fit_one(key, n, e, seeds, agg, cfg) -> dict:
         for row in boot.intervals.to_dict("records"):
             out["params"].append({**base, "form": cfg["boot_form"], **row, "success": boot.fit.success})
         curve["boot_failed"] = boot.n_failed
+        out["floor_samples"] = (tuple(np.unique(seeds).tolist()), boot.samples["e_inf"])
     except (InputError, RuntimeError) as exc:
         curve["reason"] = f"bootstrap failed: {exc}"
     trend = classify_trend(n, e, seeds, agg if key[1] != AGGREGATE else None, cfg["tol"], n_boot=cfg["n_boot"],
@@ -1180,10 +1188,52 @@ def fit_all(table: pd.DataFrame, metric: str = "error", forms=DEFAULT_FORMS, n_b
                                                          "ci_high", "p_value", "p_holm", "differs"]]
                  if het_rows else pd.DataFrame(columns=["model", "attribute", "community", "slope_diff", "ci_low",
                                                         "ci_high", "p_value", "p_holm", "differs"]))
+    floor_samples = {key: res["floor_samples"] for (key, *_), res in zip(jobs, results) if "floor_samples" in res}
     settings = {**cfg, "metric": metric, "seconds": time.perf_counter() - started, "trend_rule": TREND_RULE,
-                "choice_rule": CHOICE_RULE.format(tie=tie_tol), "n_jobs": n_jobs}
+                "choice_rule": CHOICE_RULE.format(tie=tie_tol), "n_jobs": n_jobs, "floor_rule": FLOOR_RULE}
     return FitAllResult(params=params, curves=curves, extrapolation=extrap, heterogeneity=het_table,
-                        heterogeneity_tests=pd.DataFrame(het_tests), settings=settings)
+                        heterogeneity_tests=pd.DataFrame(het_tests), settings=settings,
+                        floors=floor_differences(floor_samples, interval=interval))
+
+
+FLOOR_RULE = ("floor difference = median over paired seed resamples of (community e_inf - its model's aggregate e_inf), "
+              "from the same seed resamples (paired by draw); standard error = bootstrap sd x sqrt(G/(G-1)) for "
+              "G seeds, t-test with G-1 degrees of freedom, Holm correction over the communities of each model x "
+              "attribute; a community's floor differs when its Holm p < 0.05")
+
+
+def floor_differences(samples: dict, alpha: float = 0.05, interval: str = "cluster_t") -> pd.DataFrame:
+    """Do communities' floors e_inf differ from their aggregate's? (see FLOOR_RULE)
+
+    `samples` maps (model, attribute, community) to (seed labels, e_inf bootstrap samples indexed
+    by draw); a community is compared only when its seeds are the aggregate's (then the draws pair).
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    columns = ["model", "attribute", "community", "floor_diff", "ci_low", "ci_high", "p_value", "p_holm", "differs"]
+    rows = []
+    for (model, attribute, community), (seeds, draws) in samples.items():
+        agg = samples.get((model, AGGREGATE, AGGREGATE))
+        if attribute == AGGREGATE or agg is None or agg[0] != seeds:
+            continue
+        diff = (draws - agg[1]).dropna()  # aligned on the draw number
+        g = len(seeds)
+        if len(diff) < 10 or g < 2:
+            continue
+        lo, hi = bootstrap_interval(diff.to_numpy(), g, interval=interval)
+        est = float(np.median(diff))
+        se = float(diff.std(ddof=1) * math.sqrt(g / (g - 1)))
+        p = float(2 * stats.t.sf(abs(est) / se, g - 1)) if se > 0 else (0.0 if est != 0 else 1.0)
+        rows.append({"model": model, "attribute": attribute, "community": community, "floor_diff": est,
+                     "ci_low": float(lo), "ci_high": float(hi), "p_value": p})
+    table = pd.DataFrame(rows, columns=columns[:7])
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    parts = []
+    for _, g in table.groupby(["model", "attribute"], sort=True):
+        reject, p_holm, _, _ = multipletests(g.p_value, alpha=alpha, method="holm")
+        parts.append(g.assign(p_holm=p_holm, differs=reject))
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def synthetic_table(n_models: int = 2, n_communities: int = 60, n_seeds: int = 5, sizes=None,
