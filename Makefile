@@ -93,8 +93,8 @@ $(NB)/03_sweep.ipynb $(RESULTS)/units.parquet $(RESULTS)/evaluations.parquet $(R
 	$(papermill)
 
 $(NB)/04_scaling_fits.ipynb $(RESULTS)/claims_04_scaling_fits.parquet $(RESULTS)/trends.parquet &: \
-  notebooks/04_scaling_fits.ipynb $(call section,fits figures) $(SRC) $(RESULTS)/evaluations.parquet \
-  $(RESULTS)/representation.parquet $(RESULTS)/datasheet.parquet
+  notebooks/04_scaling_fits.ipynb $(call section,evaluation fits figures) $(SRC) $(RESULTS)/evaluations.parquet \
+  $(RESULTS)/units.parquet $(PROCESSED)/test.parquet $(RESULTS)/representation.parquet $(RESULTS)/datasheet.parquet
 	$(papermill)
 
 $(NB)/05_metrics.ipynb $(RESULTS)/claims_05_metrics.parquet &: \

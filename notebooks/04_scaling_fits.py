@@ -26,7 +26,11 @@
 # - **Choice of form** per curve by extrapolation: fit on all but the largest
 #   sizes, predict those, keep the lowest log-RMSE, not the best in-sample fit.
 # - **Intervals:** bootstrap over seeds (a seed's whole curve resampled
-#   together), calibrated for the small number of seeds.
+#   together), calibrated for the small number of seeds; for the error metric
+#   each resample also reweights the test rows (Poisson bootstrap, the same
+#   weights for every unit), because for small communities the finite test set,
+#   shared by every unit, is the larger source of noise. The table of curves
+#   says which source is larger for each.
 # - **Trend labels**, by a rule fixed in advance: the slope of log error on
 #   log n over the upper half of the sizes, with a seed-bootstrap interval;
 #   "worsening" if wholly above 0, "plateaued" if it cannot show an improvement
@@ -53,15 +57,23 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from community_scaling import scaling_fits
+from community_scaling import ingest, metrics, scaling_fits, sweep
 from community_scaling.plotting import MODEL_COLORS, TREND_COLORS
 
 config = run.study["fits"]
 evaluations = run.load_table("evaluations")
 table = evaluations[evaluations.evaluable & (evaluations.metric == config["metric"])]
+replicates = None
+if config["metric"] == "error" and config["bootstrap"] > 0:  # test-row resamples, paired with the seed resamples
+    units = run.load_table("units")
+    test, meta = ingest.read_processed(run.paths.processed)
+    replicates = metrics.test_row_replicates(
+        test["y"].to_numpy(), sweep.load_scores(units, run.paths.unit_cache), units[["model", "scale", "seed"]],
+        test[meta["attributes"]], run.study["evaluation"]["threshold"],
+        ingest.evaluable_communities(run.load_table("datasheet")), n_boot=config["bootstrap"])
 fits = scaling_fits.fit_all(table, metric=config["metric"], forms=config["forms"], n_boot=config["bootstrap"],
                             n_jobs=run.study["sweep"]["n_jobs"], holdout=config["holdout_sizes"],
-                            tol=config["trend_tolerance"])
+                            tol=config["trend_tolerance"], replicates=replicates)
 for name, frame in fits.as_dict().items():
     run.save_table(frame, f"fits_{name}")
 run.save_table(fits.curves, "trends")
@@ -118,6 +130,13 @@ run.save_figure(fig, "04_community_exponents")
 
 # %%
 pd.crosstab([fits.curves.model, fits.curves.attribute], fits.curves.trend)
+
+# %% [markdown]
+# Which source of noise is larger, curve by curve: the spread of log error
+# between seeds, or between resamples of the test rows.
+
+# %%
+pd.crosstab([fits.curves.model, fits.curves.attribute], fits.curves.larger_noise)
 
 # %% [markdown]
 # ## Do communities' slopes differ? (mixed model, Holm-corrected)
@@ -209,6 +228,8 @@ display(Markdown(
 chosen = fits.curves.chosen_form.value_counts()
 het = fits.heterogeneity_tests
 display(Markdown(
+    f"**Intervals** resample {fits.settings['resampling']}; the larger source of noise is the test rows for "
+    f"{int((fits.curves.larger_noise == 'test rows').sum())} of {len(fits.curves)} curves. "
     f"**Forms chosen by extrapolation** over {int(chosen.sum())} curves: "
     + ", ".join(f"{k} {v}" for k, v in chosen.items()) + ". "
     f"**Slope heterogeneity:** {int((het.p_value < 0.05).sum())} of {len(het)} model x attribute tests reject "

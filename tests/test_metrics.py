@@ -240,3 +240,28 @@ def test_evaluation_table_rejects_bad_input():
         metrics.evaluation_table(GOOD_Y, scores, units.assign(metric="x"), GOOD_G)
     with pytest.raises(InputError, match="min_count must be a non-negative integer"):
         metrics.evaluable_communities(GOOD_Y, GOOD_G, min_count=-1)
+
+
+def test_test_row_replicates_known_answers():
+    y, scores, groups = _data(n=3000, seed=4)
+    units = pd.DataFrame({"model": ["m", "m", "m"], "scale": [10, 20, 10], "seed": [0, 0, 1]})
+    stack = np.vstack([scores, 1 - scores, scores])  # units 0 and 2 predict alike
+    evaluable = {"race": ["a", "b"], "sex": ["f", "m"]}
+    reps = metrics.test_row_replicates(y, stack, units, groups, 0.5, evaluable, n_boot=300, rng_seed=9)
+    assert len(reps) == 3 * (1 + 4) * 300
+    # replicate b is the error under the b-th Poisson weights, by hand
+    weights = np.random.default_rng([9, 5501]).poisson(1.0, (300, len(y)))
+    mask = (groups.race == "a").to_numpy()
+    wrong = ((scores >= 0.5).astype(int) != y)[mask]
+    by_hand = weights[:, mask] @ wrong / weights[:, mask].sum(1)
+    got = reps[(reps.community == "a") & (reps.scale == 10) & (reps.seed == 0)].sort_values("replicate").value
+    assert np.allclose(got, by_hand)
+    # the same weights for every unit: identical predictions give identical replicates
+    twin = reps[(reps.scale == 10)].pivot_table(index=["community", "replicate"], columns="seed", values="value")
+    assert np.array_equal(twin[0], twin[1])
+    # spread across replicates is the binomial standard error of an error rate
+    e = wrong.mean()
+    assert got.std() == pytest.approx(math.sqrt(e * (1 - e) / mask.sum()), rel=0.15)
+    assert got.mean() == pytest.approx(e, abs=3 * math.sqrt(e * (1 - e) / mask.sum() / 300) + 1e-3)
+    with pytest.raises(InputError, match="units has 2 rows"):
+        metrics.test_row_replicates(y, stack, units.iloc[:2], groups, 0.5, evaluable, n_boot=5)

@@ -62,7 +62,7 @@ def test_failed_notebook_is_never_up_to_date(tmp_path):
     notebooks = tmp_path / "reports" / "repro" / "notebooks"
     assert (notebooks / "01_ingest.ipynb").exists() and not (notebooks / "03_sweep.ipynb").exists()
     assert make(tmp_path, study_file, "-q", check=False).returncode != 0  # make knows it is not done
-    config["sweep"]["sizes"] = [128, 512, "all"]
+    config["sweep"]["sizes"] = [128, 256, 512, 1024, "all"]
     study_file.write_text(yaml.safe_dump(config))
     make(tmp_path, study_file)  # fixing the study file resumes the chain
     assert (notebooks / "08_claims.ipynb").exists()

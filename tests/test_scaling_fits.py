@@ -232,3 +232,33 @@ def test_floor_differences_find_a_raised_floor_and_pair_by_draw():
     assert same.floor_diff.iloc[0] == 0 and not same.differs.iloc[0]
     # different seed sets cannot be paired and are not compared
     assert sf.floor_differences({("m", "all", "all"): ((0, 1), draws), ("m", "g", "x"): ((0, 2), draws)}).empty
+
+
+def test_test_row_replicates_widen_intervals_where_they_are_the_larger_noise():
+    # seeds agree almost exactly; the test rows carry the noise (a shift shared by a replicate's
+    # points, as when one test set scores every unit): seed-only intervals are too narrow
+    rng = np.random.default_rng(5)
+    truth = TRUTH["power_law_floor"]
+    rows, reps = [], []
+    n_boot = 60
+    shift = rng.normal(0, 0.05, n_boot)
+    for attribute, community in (("all", "all"), ("group", "g")):
+        for s in range(4):
+            value = sf.true_curve("power_law_floor", truth, SIZES) * np.exp(rng.normal(0, 0.002, SIZES.size))
+            rows.append(pd.DataFrame({"model": "m", "scale": SIZES, "seed": s, "attribute": attribute,
+                                      "community": community, "metric": "error", "value": value, "n_eval": 300}))
+            for b in range(n_boot):
+                reps.append(pd.DataFrame({"model": "m", "scale": SIZES, "seed": s, "attribute": attribute,
+                                          "community": community, "replicate": b,
+                                          "value": value * np.exp(shift[b] + rng.normal(0, 0.005, SIZES.size))}))
+    table, replicates = pd.concat(rows, ignore_index=True), pd.concat(reps, ignore_index=True)
+    seeds_only = sf.fit_all(table, n_boot=n_boot, n_jobs=1, heterogeneity=False)
+    both = sf.fit_all(table, n_boot=n_boot, n_jobs=1, heterogeneity=False, replicates=replicates)
+    assert both.settings["resampling"] == "seeds and test rows" and seeds_only.settings["resampling"] == "seeds"
+    curve = both.curves.set_index("community").loc["g"]
+    assert curve.larger_noise == "test rows" and curve.test_row_noise_sd > 5 * curve.seed_noise_sd
+    width = lambda fits: (lambda r: float(r.ci_high - r.ci_low))(
+        fits.params.query("community == 'g' and parameter == 'b' and form == 'power_law_floor'").iloc[0])
+    assert width(both) > 3 * width(seeds_only)
+    with pytest.raises(InputError, match="numbered 0..59"):
+        sf.fit_all(table, n_boot=n_boot, n_jobs=1, replicates=replicates[replicates.replicate < 10])

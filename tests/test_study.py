@@ -59,8 +59,9 @@ def test_invalid_yaml(tmp_path):
 
 def test_sizes_expand_and_check():
     loaded = study.load("census")
-    sizes = loaded.sizes(1000)
-    assert sizes == [128, 256, 512, 1000]
+    assert loaded.sizes(5000) == [128, 256, 512, 1024, 2048, 4096, 5000]
+    with pytest.raises(InputError, match=r"4 sizes \[128, 256, 512, 1000\].*fits.holdout_sizes = 2"):
+        loaded.sizes(1000)  # too few sizes to fit and check extrapolation
     smoke = study.load("smoke")
     assert smoke.sizes(4000)[-1] == 4000
     with pytest.raises(InputError, match=r"sweep.sizes: \[2048\] larger than the 1500 training rows"):

@@ -402,3 +402,45 @@ def evaluation_table(y_true, scores_2d, units: pd.DataFrame, groups: pd.DataFram
         if table[c].dtype != units[c].dtype:
             table[c] = table[c].astype(units[c].dtype)
     return table[[*units.columns, *OUTPUT_COLUMNS]]
+
+
+def test_row_replicates(y_true, scores_2d, units: pd.DataFrame, groups: pd.DataFrame, threshold: float = 0.5,
+                        evaluable: Mapping[str, list[str]] | None = None, n_boot: int = 200,
+                        rng_seed: int = 0) -> pd.DataFrame:
+    """Error of every unit for everyone and each evaluable community, on `n_boot` resamples of
+    the test rows (Poisson bootstrap: each row weighted by an independent Poisson(1) count, the
+    same weights for every unit, so units stay paired as they are on the real test set).
+
+    One row per unit x (aggregate + community) x replicate: the columns of `units`, then
+    attribute, community, replicate, value. Replicate b is what scaling_fits.fit_all pairs with
+    its b-th seed resample. A resample that leaves a community empty gives NaN.
+    """
+    y = _check_y(y_true)
+    scores = np.asarray(scores_2d, dtype=float)
+    if scores.ndim != 2 or scores.shape[1] != len(y):
+        raise InputError(f"scores_2d must be (n_units, {len(y)} test rows), got shape {scores.shape}")
+    if len(units) != scores.shape[0]:
+        raise InputError(f"units has {len(units)} rows but scores_2d has {scores.shape[0]} units")
+    if n_boot < 1:
+        raise InputError(f"n_boot must be >= 1, got {n_boot}")
+    groups = _check_groups(groups, len(y))
+    threshold = _check_threshold(threshold)
+    if evaluable is None:
+        evaluable = evaluable_communities(y, groups)
+    wrong = ((scores >= threshold).astype(np.int8) != y[None, :]).astype(np.float32)  # units x rows
+    weights = np.random.default_rng([rng_seed, 5501]).poisson(1.0, (n_boot, len(y))).astype(np.float32)
+    blocks = [(AGGREGATE, AGGREGATE, slice(None))]
+    for attribute, communities in evaluable.items():
+        column = groups[attribute].to_numpy(dtype=object)
+        blocks += [(attribute, c, np.flatnonzero(column == c)) for c in communities]
+    frames = []
+    for attribute, community, rows in blocks:
+        w = weights[:, rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = (wrong[:, rows] @ w.T) / w.sum(axis=1)[None, :]  # units x n_boot
+        frame = pd.DataFrame({c: np.repeat(units[c].to_numpy(), n_boot) for c in units.columns})
+        frame["attribute"], frame["community"] = attribute, community
+        frame["replicate"] = np.tile(np.arange(n_boot), len(units))
+        frame["value"] = value.reshape(-1).astype(float)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

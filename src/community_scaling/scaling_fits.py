@@ -492,6 +492,17 @@ def bootstrap_interval(samples, n_clusters, level=0.95, interval="cluster_t", lo
     return lo, hi
 
 
+def _check_replicates(e_replicates, n_points: int, n_boot: int):
+    """Test-row resamples of a curve's values as an (n_points, n_boot) float array (or None);
+    values <= 0 become NaN (no logarithm): such a resample fails and is counted as failed."""
+    if e_replicates is None:
+        return None
+    reps = np.asarray(e_replicates, float)
+    if reps.shape != (n_points, n_boot):
+        raise InputError(f"e_replicates has shape {reps.shape}; expected (points, n_boot) = ({n_points}, {n_boot})")
+    return np.where(reps > 0, reps, np.nan)
+
+
 @dataclass
 class BootstrapResult:
     fit: FitResult
@@ -516,7 +527,7 @@ def _param_limits(form: Form, ctx: Context) -> tuple[dict, dict]:
 
 def bootstrap_fit(n, e, seed_ids, form="power_law_floor", n_boot: int = 200, rng_seed: int = 0, *,
                   predict_at=None, interval: str = "cluster_t", level: float = 0.95, fit: FitResult | None = None,
-                  e_upper: float | None = None, loss: str = "huber") -> BootstrapResult:
+                  e_upper: float | None = None, loss: str = "huber", e_replicates=None) -> BootstrapResult:
     """Seed (cluster) bootstrap of a fit: percentile intervals, widened for few seeds by default.
 
     Each resample draws seeds with replacement, keeps all sizes of a drawn seed, and refits
@@ -524,9 +535,12 @@ def bootstrap_fit(n, e, seed_ids, form="power_law_floor", n_boot: int = 200, rng
     interval="cluster_t" multiplies the percentile half-widths (about the bootstrap median) by
     t_{G-1}/z * sqrt(G/(G-1)) for G seeds; "percentile" is the plain percentile interval.
     Positive scale parameters (b, beta, d, f) and predictions are widened on the log scale.
+    `e_replicates` (n points x n_boot), when given, are test-row resamples of e: resample b
+    then draws seeds AND takes its values from column b, so both sources of noise enter.
     """
     form = get_form(form)
     n, e, seeds = _as_curve(n, e, seed_ids, need_seeds=True)
+    reps = _check_replicates(e_replicates, n.size, n_boot)
     widening(2, level, interval)  # validates `interval`
     if n_boot < 20:
         raise InputError(f"n_boot={n_boot} is too few for 95% percentile intervals (use >= 20)")
@@ -538,8 +552,9 @@ def bootstrap_fit(n, e, seed_ids, form="power_law_floor", n_boot: int = 200, rng
     samples, preds, kept, failed = [], [], [], 0
     for i, draw in enumerate(draws):
         idx = np.concatenate([rows[g] for g in draw])
+        e_b = e if reps is None else reps[:, i]
         try:
-            refit = fit_curve(n[idx], e[idx], form, loss=loss, f_scale=fit.f_scale, x0=fit.theta,
+            refit = fit_curve(n[idx], e_b[idx], form, loss=loss, f_scale=fit.f_scale, x0=fit.theta,
                               context=fit.context)
         except (RuntimeError, ValueError):
             failed += 1
@@ -726,10 +741,12 @@ class SlopeSamples:
     sizes: np.ndarray = field(repr=False)
 
 
-def upper_half_slope(n, e, seed_ids, n_boot: int = 200, rng_seed: int = 0) -> SlopeSamples:
+def upper_half_slope(n, e, seed_ids, n_boot: int = 200, rng_seed: int = 0, e_replicates=None) -> SlopeSamples:
     """OLS slope of log e on log n over upper_sizes(n), all seeds; seed-bootstrap samples of it
-    (weighted OLS with the resample counts, so every resample is exact and vectorised)."""
+    (weighted OLS with the resample counts, so every resample is exact and vectorised).
+    `e_replicates` as in bootstrap_fit: resample b also takes its values from column b."""
     n, e, seeds = _as_curve(n, e, seed_ids, need_seeds=True)
+    reps = _check_replicates(e_replicates, n.size, n_boot)
     sizes = upper_sizes(n)
     keep = np.isin(n, sizes)
     x, y = np.log(n[keep]), np.log(e[keep])
@@ -739,8 +756,10 @@ def upper_half_slope(n, e, seed_ids, n_boot: int = 200, rng_seed: int = 0) -> Sl
     counts[0] = 1.0  # row 0 = the data as observed
     np.add.at(counts, (np.repeat(np.arange(1, n_boot + 1), labels.size), draws.ravel()), 1.0)
     w = counts[:, codes]
-    sw, sx, sy = w.sum(1), w @ x, w @ y
-    sxx, sxy = w @ (x * x), w @ (x * y)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a replicate at 0 gives a NaN slope, then skipped
+        ys = np.broadcast_to(y, w.shape) if reps is None else np.vstack([y, np.log(reps[keep]).T])
+    sw, sx, sy = w.sum(1), w @ x, (w * ys).sum(1)
+    sxx, sxy = w @ (x * x), (w * ys) @ x
     with np.errstate(all="ignore"):
         slopes = (sw * sxy - sx * sy) / (sw * sxx - sx * sx)
     return SlopeSamples(slope=float(slopes[0]), samples=slopes[1:], seeds=tuple(labels.tolist()),
@@ -771,7 +790,8 @@ class TrendResult:
 
 
 def classify_trend(n, e, seed_ids, aggregate_slope_samples=None, tol: float = 0.02, *, n_boot: int = 200,
-                   rng_seed: int = 0, level: float = 0.95, interval: str = "cluster_t") -> TrendResult:
+                   rng_seed: int = 0, level: float = 0.95, interval: str = "cluster_t",
+                   e_replicates=None) -> TrendResult:
     """Label a community's curve: worsening / plateaued / slower / faster / like aggregate.
 
     Rule: see TREND_RULE. `aggregate_slope_samples` is the aggregate's SlopeSamples (from
@@ -779,7 +799,7 @@ def classify_trend(n, e, seed_ids, aggregate_slope_samples=None, tol: float = 0.
     resamples and the difference interval accounts for their correlation; when the seed sets
     differ the samples are unpaired (independent), which is conservative.
     """
-    own = upper_half_slope(n, e, seed_ids, n_boot=n_boot, rng_seed=rng_seed)
+    own = upper_half_slope(n, e, seed_ids, n_boot=n_boot, rng_seed=rng_seed, e_replicates=e_replicates)
     g = len(own.seeds)
     lo, hi = bootstrap_interval(own.samples, g, level, interval)
     result = TrendResult(label="", slope=own.slope, slope_ci_low=float(lo), slope_ci_high=float(hi), n_seeds=g)
@@ -1064,11 +1084,26 @@ KEY = ["model", "attribute", "community"]
 ERROR_RATES = ("error", "worst_community_error")
 
 
-def _fit_one(key, n, e, seeds, agg, cfg) -> dict:
+def noise_sources(n, e, seeds, e_replicates=None) -> dict:
+    """Root-mean-square spread of log e between seeds (at each size) and, with test-row
+    replicates, between replicates (at each point): which source of noise is larger."""
+    log_e = pd.Series(np.log(np.where(e > 0, e, np.nan)))
+    seed_sd = float(np.sqrt(np.nanmean(log_e.groupby(n).var(ddof=1)))) if np.unique(seeds).size > 1 else np.nan
+    out = {"seed_noise_sd": seed_sd, "test_row_noise_sd": np.nan, "larger_noise": "seeds"}
+    if e_replicates is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reps = np.log(np.where(e_replicates > 0, e_replicates, np.nan))
+        out["test_row_noise_sd"] = float(np.sqrt(np.nanmean(np.nanvar(reps, axis=1, ddof=1))))
+        out["larger_noise"] = "test rows" if out["test_row_noise_sd"] > seed_sd else "seeds"
+    return out
+
+
+def _fit_one(key, n, e, seeds, agg, cfg, reps=None) -> dict:
     base = dict(zip(KEY, key))
     out = {"params": [], "extrap": [], "curve": {**base, "n_sizes": int(np.unique(n).size),
                                                  "n_seeds": int(np.unique(seeds).size)}}
     curve = out["curve"]
+    curve.update(noise_sources(n, e, seeds, reps))
     reason = ""
     if not np.all(np.isfinite(e)) or (e <= 0).any():
         reason = "non-positive or missing values"
@@ -1100,7 +1135,7 @@ def _fit_one(key, n, e, seeds, agg, cfg) -> dict:
             pass
     try:
         boot = bootstrap_fit(n, e, seeds, cfg["boot_form"], n_boot=cfg["n_boot"], rng_seed=cfg["rng_seed"],
-                             interval=cfg["interval"], e_upper=cfg["e_upper"])
+                             interval=cfg["interval"], e_upper=cfg["e_upper"], e_replicates=reps)
         for row in boot.intervals.to_dict("records"):
             out["params"].append({**base, "form": cfg["boot_form"], **row, "success": boot.fit.success})
         curve["boot_failed"] = boot.n_failed
@@ -1108,9 +1143,38 @@ def _fit_one(key, n, e, seeds, agg, cfg) -> dict:
     except (InputError, RuntimeError) as exc:
         curve["reason"] = f"bootstrap failed: {exc}"
     trend = classify_trend(n, e, seeds, agg if key[1] != AGGREGATE else None, cfg["tol"], n_boot=cfg["n_boot"],
-                           rng_seed=cfg["rng_seed"], interval=cfg["interval"])
+                           rng_seed=cfg["rng_seed"], interval=cfg["interval"], e_replicates=reps)
     curve.update({f"trend_{k}" if k != "label" else "trend": v for k, v in trend.as_row().items()})
     return out
+
+
+REPLICATE_COLUMNS = ("model", "scale", "seed", "attribute", "community", "replicate", "value")
+
+
+def _replicate_matrices(replicates: pd.DataFrame | None, n_boot: int) -> dict | None:
+    """Test-row replicates per curve: key -> frame indexed by (seed, scale), one column per replicate."""
+    if replicates is None:
+        return None
+    missing = [c for c in REPLICATE_COLUMNS if c not in replicates.columns]
+    if missing:
+        raise InputError(f"replicates table lacks column(s) {missing}")
+    found = sorted(replicates["replicate"].unique())
+    if found != list(range(n_boot)):
+        raise InputError(f"replicates must be numbered 0..{n_boot - 1} (n_boot = {n_boot}); found {len(found)} "
+                         f"replicates from {found[0] if found else None} to {found[-1] if found else None}")
+    return {key: g.pivot_table(index=["seed", "scale"], columns="replicate", values="value", aggfunc="first")
+            for key, g in replicates.groupby(KEY, sort=False)}
+
+
+def _aligned(replicate_sets: dict | None, key, curve: pd.DataFrame):
+    """The (points, n_boot) replicate matrix of one curve, rows in the curve's order; None when absent."""
+    if replicate_sets is None or key not in replicate_sets:
+        return None
+    index = pd.MultiIndex.from_arrays([curve["seed"].to_numpy(), curve["scale"].to_numpy()])
+    matrix = replicate_sets[key].reindex(index)
+    if matrix.isna().all(axis=1).any():
+        raise InputError(f"replicates of curve {dict(zip(KEY, key))} lack some (seed, scale) points of the table")
+    return matrix.to_numpy(float)
 
 
 def check_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -1135,7 +1199,7 @@ def check_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
 def fit_all(table: pd.DataFrame, metric: str = "error", forms=DEFAULT_FORMS, n_boot: int = 200, n_jobs: int = 2, *,
             holdout=2, boot_form: str = "power_law_floor", tol: float = 0.02, tie_tol: float = 0.002,
             interval: str = "cluster_t", rng_seed: int = 0, heterogeneity: bool = True,
-            e_upper: float | str | None = "auto") -> FitAllResult:
+            e_upper: float | str | None = "auto", replicates: pd.DataFrame | None = None) -> FitAllResult:
     """Fit every (model, attribute, community) curve of `metric`.
 
     Per curve: the form chosen by extrapolation (choose_form, `holdout` largest sizes) with its
@@ -1145,6 +1209,9 @@ def fit_all(table: pd.DataFrame, metric: str = "error", forms=DEFAULT_FORMS, n_b
     as rows with evaluable=False and a reason. `e_upper` bounds M4's e0: "auto" is 1.0 for
     error rates (metric in ERROR_RATES, as Alabdulmohsin et al. bound classification error)
     and None otherwise (then e0 <= 100 x the largest observed value).
+    `replicates` (columns model, scale, seed, attribute, community, replicate, value; replicate
+    0..n_boot-1) are test-row resamples of `metric` (metrics.test_row_replicates): every
+    bootstrap then resamples seeds and test rows together. Without them, seeds only.
     """
     forms = tuple(get_form(f).name for f in forms)
     get_form(boot_form)
@@ -1154,23 +1221,29 @@ def fit_all(table: pd.DataFrame, metric: str = "error", forms=DEFAULT_FORMS, n_b
     frame = check_table(table, metric)
     cfg = dict(forms=forms, holdout=holdout, boot_form=boot_form, n_boot=n_boot, rng_seed=rng_seed, tol=tol,
                tie_tol=tie_tol, interval=interval, e_upper=e_upper)
+    replicate_sets = _replicate_matrices(replicates, n_boot)
+    curves_in = [(key, g.sort_values(["seed", "scale"])) for key, g in frame.groupby(KEY, sort=True)]
+    reps_of = {key: _aligned(replicate_sets, key, g) for key, g in curves_in}
     aggregates = {}
-    for model, g in frame[(frame.attribute == AGGREGATE) & (frame.community == AGGREGATE)].groupby("model"):
+    for key, g in curves_in:
+        if key[1] != AGGREGATE or key[2] != AGGREGATE:
+            continue
         try:
-            aggregates[model] = upper_half_slope(g.scale.to_numpy(float), g.value.to_numpy(float), g.seed.to_numpy(),
-                                                 n_boot=n_boot, rng_seed=rng_seed)
+            aggregates[key[0]] = upper_half_slope(g.scale.to_numpy(float), g.value.to_numpy(float),
+                                                  g.seed.to_numpy(), n_boot=n_boot, rng_seed=rng_seed,
+                                                  e_replicates=reps_of[key])
         except InputError:
-            aggregates[model] = None
-    jobs = []
-    for key, g in frame.groupby(KEY, sort=True):
-        g = g.sort_values(["seed", "scale"])
-        jobs.append((key, g.scale.to_numpy(float), g.value.to_numpy(float), g.seed.to_numpy(),
-                     aggregates.get(key[0])))
+            aggregates[key[0]] = None
+    jobs = [(key, g.scale.to_numpy(float), g.value.to_numpy(float), g.seed.to_numpy(), aggregates.get(key[0]))
+            for key, g in curves_in]
     started = time.perf_counter()
     results = Parallel(n_jobs=n_jobs, batch_size=max(1, len(jobs) // (8 * max(1, abs(n_jobs)))))(
-        delayed(_fit_one)(key, n, e, s, agg, cfg) for key, n, e, s, agg in jobs)
-    params = pd.DataFrame([r for res in results for r in res["params"]])
-    extrap = pd.DataFrame([r for res in results for r in res["extrap"]])
+        delayed(_fit_one)(key, n, e, s, agg, cfg, reps_of[key]) for key, n, e, s, agg in jobs)
+    # named columns, so that a study in which no curve could be fitted still gives readable tables
+    params = pd.DataFrame([r for res in results for r in res["params"]],
+                          columns=[*KEY, "form", "parameter", "estimate", "ci_low", "ci_high", "success"])
+    extrap = pd.DataFrame([r for res in results for r in res["extrap"]],
+                          columns=[*KEY, "form", "rmse", "success", "chosen"])
     curves = pd.DataFrame([res["curve"] for res in results])
     het_rows, het_tests = [], []
     if heterogeneity:
@@ -1190,6 +1263,7 @@ def fit_all(table: pd.DataFrame, metric: str = "error", forms=DEFAULT_FORMS, n_b
                                                         "ci_high", "p_value", "p_holm", "differs"]))
     floor_samples = {key: res["floor_samples"] for (key, *_), res in zip(jobs, results) if "floor_samples" in res}
     settings = {**cfg, "metric": metric, "seconds": time.perf_counter() - started, "trend_rule": TREND_RULE,
+                "resampling": "seeds and test rows" if replicate_sets is not None else "seeds",
                 "choice_rule": CHOICE_RULE.format(tie=tie_tol), "n_jobs": n_jobs, "floor_rule": FLOOR_RULE}
     return FitAllResult(params=params, curves=curves, extrapolation=extrap, heterogeneity=het_table,
                         heterogeneity_tests=pd.DataFrame(het_tests), settings=settings,

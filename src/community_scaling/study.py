@@ -203,14 +203,19 @@ class Study:
                 size = round(size * spec.get("factor", 2))
             if spec.get("include_all", True) and (not sizes or sizes[-1] != available):
                 sizes.append(available)
-            return sizes
-        sizes = [available if s == "all" else s for s in spec]
-        too_big = [s for s in sizes if s > available]
-        if too_big:
-            raise InputError(f"sweep.sizes: {too_big} larger than the {available} training rows available")
-        if any(b <= a for a, b in zip(sizes, sizes[1:])):
-            raise InputError(f"sweep.sizes: {sizes} must be strictly increasing (is 'all' = {available} "
-                             "smaller than a listed size?)")
+        else:
+            sizes = [available if s == "all" else s for s in spec]
+            too_big = [s for s in sizes if s > available]
+            if too_big:
+                raise InputError(f"sweep.sizes: {too_big} larger than the {available} training rows available")
+            if any(b <= a for a, b in zip(sizes, sizes[1:])):
+                raise InputError(f"sweep.sizes: {sizes} must be strictly increasing (is 'all' = {available} "
+                                 "smaller than a listed size?)")
+        holdout = self.config["fits"]["holdout_sizes"]
+        if len(sizes) < 3 + holdout:
+            raise InputError(f"sweep.sizes gives {len(sizes)} sizes {sizes} for {available} training rows; the "
+                             f"scaling fits need 3 to fit plus fits.holdout_sizes = {holdout} held out to check "
+                             "extrapolation: add sizes or lower fits.holdout_sizes")
         return sizes
 
 
