@@ -75,8 +75,6 @@ evaluations = metrics.evaluation_table(test["y"].to_numpy(), scores, unit_table[
                                        test[meta["attributes"]], run.study["evaluation"]["threshold"], evaluable)
 scoring_wall = time.perf_counter() - started
 run.save_table(evaluations, "evaluations")
-run.save_table(pd.DataFrame([{"sweep_wall_seconds": sweep_wall, "scoring_wall_seconds": scoring_wall,
-                              "units": len(units)}]), "sweep_timing")
 evaluations.head()
 
 # %%
@@ -98,6 +96,7 @@ run.save_figure(fig, "03_aggregate_error")
 
 # %%
 representation = run.study["representation"]
+rep_wall, rep_count = 0.0, 0
 rep_rows = pd.DataFrame(columns=["model", "scale", "seed", "boosted", "community_count", "community", "metric", "value"])
 if representation["attribute"]:
     attribute = representation["attribute"]
@@ -109,8 +108,10 @@ if representation["attribute"]:
     rep_units, skipped = sweep.plan_representation_units(
         representation["model"], config["models"][representation["model"]], attribute,
         {c: int(counts[c]) for c in chosen}, representation["totals"], representation["shares"], config["seeds"])
+    started = time.perf_counter()
     rep_table = sweep.run_sweep(rep_units, run.paths.processed, run.paths.unit_cache, config["backend"],
                                 config["n_jobs"], config["scheduler_address"])
+    rep_wall, rep_count = time.perf_counter() - started, len(rep_units)
     rep_scores = sweep.load_scores(rep_table, run.paths.unit_cache)
     rep_units_frame = rep_table[["unit_id", "model", "scale", "seed", "community_count"]].assign(boosted=rep_table.community)
     rep_eval = metrics.evaluation_table(test["y"].to_numpy(), rep_scores, rep_units_frame, test[[attribute]],
@@ -120,6 +121,9 @@ if representation["attribute"]:
     display(Markdown(f"{len(rep_units)} representation units for {attribute}: {', '.join(chosen)}; "
                      f"{len(skipped)} skipped" + ("".join(f"\n- {s}" for s in skipped) if skipped else ".")))
 run.save_table(rep_rows.reset_index(drop=True), "representation")
+run.save_table(pd.DataFrame([{"sweep_wall_seconds": sweep_wall, "scoring_wall_seconds": scoring_wall,
+                              "units": len(units), "representation_wall_seconds": rep_wall,
+                              "representation_units": rep_count}]), "sweep_timing")
 rep_rows.head()
 
 # %% [markdown]

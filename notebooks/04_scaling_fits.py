@@ -183,7 +183,7 @@ if not rep_table.empty and (rep_table.attribute != "all").any():
     train_all = sheet.loc[sheet.attribute == "all", "train_count"].iloc[0]
     natural = (sheet[sheet.attribute != "all"].set_index("community").train_count / train_all).to_dict()
     rep = rep_model.fit_representation(rep_table, metric="error", n_boot=config["bootstrap"],
-                                       reference_share=natural)
+                                       reference_share=natural, n_jobs=run.study["sweep"]["n_jobs"])
     run.save_table(rep.params, "representation_params")
     run.save_table(rep.effects, "representation_effects")
     run.save_table(rep.share_effect, "representation_share_effect")
@@ -249,8 +249,8 @@ if rep is not None:
             f"- **{e.community}** ({e.model}): at n = {int(e.reference_total):,} and its share "
             f"{e.reference_share:.3%}, one own row is worth {e.own_row_advantage:.3g} "
             f"[{e.own_row_advantage_ci_low:.3g}, {e.own_row_advantage_ci_high:.3g}] rows of anyone else; absent, it "
-            f"keeps an excess error of {e.absent_excess:.3g} [{e.absent_excess_ci_low:.3g}, "
-            f"{e.absent_excess_ci_high:.3g}] above its floor {e.floor:.3g} however large n grows. Model-free, at "
+            f"keeps an excess error of {e.absent_excess:.4f} [{e.absent_excess_ci_low:.4f}, "
+            f"{e.absent_excess_ci_high:.4f}] above its floor {e.floor:.4f} however large n grows. Model-free, at "
             f"n = {last.total:,}: error {last.error_at_zero:.4f} with no own rows vs {last.error_at_high:.4f} with "
             f"{last.count_high:,} ({last.difference:+.4f} [{last.ci_low:+.4f}, {last.ci_high:+.4f}]): {last.label}.")
     display(Markdown("**Representation (Rolf et al.):**\n\n" + "\n".join(lines)))

@@ -39,6 +39,11 @@ def test_noise_free_sweep_recovers_the_model():
     assert row.floor == pytest.approx(TRUTH["d"], rel=0.02)
     assert row.absent_excess == pytest.approx(TRUTH["s"], rel=0.02)
     assert row.error_absent_at_total == pytest.approx(rp.rolf_error(TRUTH, 0, max(TOTALS)), rel=1e-4)
+    # two communities fitted in parallel give what each gives alone
+    both = pd.concat([sweep(noise=0.0), sweep({**TRUTH, "s": 0.1}, noise=0.0, community="h")])
+    parallel = rp.fit_representation(both, n_boot=0, n_jobs=2).effects.set_index("community")
+    assert parallel.loc["g", "absent_excess"] == pytest.approx(row.absent_excess, rel=1e-9)
+    assert parallel.loc["h", "absent_excess"] == pytest.approx(0.1, rel=0.02)
     # default reference: the smallest positive share swept
     assert row.reference_share == pytest.approx(min(round(0.005 * t) / t for t in TOTALS))
 

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .claims import Claim, verdict_from_interval
-from .io import InputError
-from .values import bootstrap_interval, require_columns, seed_bootstrap_weights, weighted_seed_mean
+from .io import InputError, require_columns
+from .values import bootstrap_interval, seed_bootstrap_weights, weighted_seed_mean
 
 WATTS_PER_CORE = 15.0
 UNIT_KEYS = ["model", "scale", "seed"]

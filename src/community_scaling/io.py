@@ -22,6 +22,15 @@ class InputError(ValueError):
     """Bad input from a study file or a reader's dataset; the message names the culprit."""
 
 
+def require_columns(frame, columns, name: str) -> None:
+    """InputError naming `name` and its missing columns, or a frame that is not a DataFrame."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(f"{name} lacks column(s) {missing}; it has {list(frame.columns)}")
+
+
 def _atomic_target(path: Path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

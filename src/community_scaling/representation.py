@@ -23,10 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from scipy import stats
 
 from . import scaling_fits as sf
-from .io import InputError
+from .io import InputError, require_columns
 
 REQUIRED = ("model", "scale", "seed", "community_count", "attribute", "community", "metric", "value")
 RATIO_CAP = 1e6  # an own-row advantage above this is reported as the cap (general data ~ no effect)
@@ -68,11 +69,7 @@ def own_row_advantage(params, n_j, n, offset: float = OFFSET) -> np.ndarray:
 
 def check_table(rep: pd.DataFrame, metric: str) -> pd.DataFrame:
     """The community's own rows of `metric` (community == boosted community)."""
-    if not isinstance(rep, pd.DataFrame):
-        raise InputError(f"representation table must be a DataFrame, got {type(rep).__name__}")
-    missing = [c for c in REQUIRED if c not in rep.columns]
-    if missing:
-        raise InputError(f"representation table lacks column(s) {missing}")
+    require_columns(rep, REQUIRED, "representation table")
     own = rep[(rep["attribute"] != sf.AGGREGATE) & (rep["metric"] == metric)]
     if "boosted" in own:
         own = own[own["community"] == own["boosted"]]
@@ -110,64 +107,68 @@ def _interval(samples, n_seeds, log=False, lower=None):
     return sf.bootstrap_interval(samples, n_seeds, log=log, lower=lower)
 
 
+PARAM_COLUMNS = ["model", "attribute", "community", "parameter", "estimate", "ci_low", "ci_high"]
+
+
+def _fit_community(key: dict, g: pd.DataFrame, share, n_boot: int, rng_seed: int) -> tuple:
+    """Rolf et al.'s model for one community: (intervals or None, effects row, model curves)."""
+    n_max = float(g["scale"].max())
+    shares = (g["community_count"] / g["scale"]).to_numpy(float)
+    positive = shares[shares > 0]
+    share = float(share) if share is not None else float(positive.min()) if positive.size else float("nan")
+    n_j_ref = share * n_max
+    row = {**key, "reference_share": share, "reference_total": n_max, "seeds": int(g["seed"].nunique()), "note": ""}
+    try:
+        fit = sf.fit_rolf(g["community_count"], g["scale"], g["value"], g["seed"], offset=OFFSET,
+                          n_boot=n_boot, rng_seed=rng_seed)
+    except (InputError, RuntimeError, ValueError) as exc:
+        return None, {**row, "note": f"fit failed: {exc}"}, []
+    row["success"] = fit.success
+    samples = fit.samples if fit.samples is not None and len(fit.samples) else None
+    point = {k: np.array(v) for k, v in fit.params.items()}
+    # name: (estimate, interval on the log scale, function of the resamples, the model's lower bound)
+    quantities = {
+        "own_row_advantage": (own_row_advantage(point, n_j_ref, n_max), True,
+                              lambda s: own_row_advantage(s, n_j_ref, n_max), 1.0),
+        "absent_excess": (fit.params["s"] * OFFSET ** -fit.params["p"], True,
+                          lambda s: s["s"] * OFFSET ** -s["p"], 0.0),
+        "floor": (fit.params["d"], False, lambda s: s["d"], 0.0),
+        "error_absent_at_total": (rolf_error(point, 0.0, n_max), False, lambda s: rolf_error(s, 0.0, n_max), 0.0),
+        "error_reference_at_total": (rolf_error(point, n_j_ref, n_max), False,
+                                     lambda s: rolf_error(s, n_j_ref, n_max), 0.0),
+    }
+    for name, (estimate, log, of_samples, lower) in quantities.items():
+        row[name] = float(estimate)
+        if samples is not None:
+            low, high = _interval(of_samples(samples), fit.n_seeds, log=log and float(estimate) > 0, lower=lower)
+            row[f"{name}_ci_low"], row[f"{name}_ci_high"] = float(low), float(high)
+    curves = []
+    for total in sorted(g["scale"].unique()):
+        grid = np.linspace(0, g.loc[g["scale"] == total, "community_count"].max(), 60)
+        curves.append(pd.DataFrame({**key, "total": total, "community_count": grid,
+                                    "predicted": rolf_error(point, grid, total)}))
+    intervals = fit.intervals.assign(**key)[PARAM_COLUMNS] if fit.intervals is not None else None
+    return intervals, row, curves
+
+
 def fit_representation(rep: pd.DataFrame, metric: str = "error", n_boot: int = 200, rng_seed: int = 0,
-                       reference_share: dict | None = None) -> RepresentationResult:
+                       reference_share: dict | None = None, n_jobs: int = 1) -> RepresentationResult:
     """Rolf et al.'s model per (model, attribute, community) of the representation sweep.
 
     `reference_share` maps a community to the share of the training rows it has in the data
     (the datasheet); a community not in it is evaluated at the smallest positive share swept.
-    Communities whose fit fails are kept with the reason in `effects.note`.
+    Communities whose fit fails are kept with the reason in `effects.note`. Communities are
+    fitted in parallel with joblib (`n_jobs`).
     """
     own = check_table(rep, metric)
     reference_share = reference_share or {}
-    params, effects, curves = [], [], []
-    for (model, attribute, community), g in own.groupby(["model", "attribute", "community"], sort=True):
-        key = {"model": model, "attribute": attribute, "community": community}
-        n_max = float(g["scale"].max())
-        shares = (g["community_count"] / g["scale"]).to_numpy(float)
-        share = reference_share.get(community)
-        positive = shares[shares > 0]
-        share = float(share) if share is not None else float(positive.min()) if positive.size else float("nan")
-        n_j_ref = share * n_max
-        row = {**key, "reference_share": share, "reference_total": n_max, "seeds": int(g["seed"].nunique()),
-               "note": ""}
-        try:
-            fit = sf.fit_rolf(g["community_count"], g["scale"], g["value"], g["seed"], offset=OFFSET,
-                              n_boot=n_boot, rng_seed=rng_seed)
-        except (InputError, RuntimeError, ValueError) as exc:
-            effects.append({**row, "note": f"fit failed: {exc}"})
-            continue
-        if fit.intervals is not None:
-            params.append(fit.intervals.assign(**key))
-        row["success"] = fit.success
-        samples = fit.samples if fit.samples is not None and len(fit.samples) else None
-        point = {k: np.array(v) for k, v in fit.params.items()}
-        # name: (estimate, interval on the log scale, function of the resamples, the model's lower bound)
-        quantities = {
-            "own_row_advantage": (own_row_advantage(point, n_j_ref, n_max), True,
-                                  lambda s: own_row_advantage(s, n_j_ref, n_max), 1.0),
-            "absent_excess": (fit.params["s"] * OFFSET ** -fit.params["p"], True,
-                              lambda s: s["s"] * OFFSET ** -s["p"], 0.0),
-            "floor": (fit.params["d"], False, lambda s: s["d"], 0.0),
-            "error_absent_at_total": (rolf_error(point, 0.0, n_max), False, lambda s: rolf_error(s, 0.0, n_max),
-                                      0.0),
-            "error_reference_at_total": (rolf_error(point, n_j_ref, n_max), False,
-                                         lambda s: rolf_error(s, n_j_ref, n_max), 0.0),
-        }
-        for name, (estimate, log, of_samples, lower) in quantities.items():
-            row[name] = float(estimate)
-            if samples is not None:
-                low, high = _interval(of_samples(samples), fit.n_seeds, log=log and float(estimate) > 0, lower=lower)
-                row[f"{name}_ci_low"], row[f"{name}_ci_high"] = float(low), float(high)
-        effects.append(row)
-        for total in sorted(g["scale"].unique()):
-            grid = np.linspace(0, g.loc[g["scale"] == total, "community_count"].max(), 60)
-            curves.append(pd.DataFrame({**key, "total": total, "community_count": grid,
-                                        "predicted": rolf_error(point, grid, total)}))
-    params_frame = (pd.concat(params, ignore_index=True)[["model", "attribute", "community", "parameter", "estimate",
-                                                           "ci_low", "ci_high"]]
-                    if params else pd.DataFrame(columns=["model", "attribute", "community", "parameter", "estimate",
-                                                         "ci_low", "ci_high"]))
-    return RepresentationResult(params=params_frame, effects=pd.DataFrame(effects),
-                                share_effect=paired_share_effect(own),
-                                predictions=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame())
+    groups = [({"model": m, "attribute": a, "community": c}, g)
+              for (m, a, c), g in own.groupby(["model", "attribute", "community"], sort=True)]
+    results = Parallel(n_jobs=n_jobs)(delayed(_fit_community)(key, g, reference_share.get(key["community"]),
+                                                              n_boot, rng_seed) for key, g in groups)
+    params = [p for p, _, _ in results if p is not None]
+    curves = [c for _, _, cs in results for c in cs]
+    return RepresentationResult(
+        params=pd.concat(params, ignore_index=True) if params else pd.DataFrame(columns=PARAM_COLUMNS),
+        effects=pd.DataFrame([row for _, row, _ in results]), share_effect=paired_share_effect(own),
+        predictions=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame())

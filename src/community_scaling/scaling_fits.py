@@ -33,7 +33,7 @@ from scipy.optimize import elementwise
 from scipy.special import expit, log_expit
 
 from .claims import Claim, verdict_from_interval
-from .io import InputError
+from .io import InputError, require_columns
 
 TABLE_COLUMNS = ("model", "scale", "seed", "attribute", "community", "metric", "value", "n_eval")
 AGGREGATE = "all"
@@ -839,9 +839,7 @@ class HeterogeneityResult:
 
 
 def _curve_frame(table: pd.DataFrame, attribute: str, model, metric) -> pd.DataFrame:
-    missing = [c for c in ("model", "scale", "seed", "attribute", "community", "value") if c not in table]
-    if missing:
-        raise InputError(f"evaluation table lacks column(s) {missing}")
+    require_columns(table, ("model", "scale", "seed", "attribute", "community", "value"), "evaluation table")
     frame = table[(table["attribute"] == attribute) & (table["community"] != AGGREGATE)]
     if metric is not None:
         if "metric" not in frame or not (frame["metric"] == metric).any():
@@ -1155,9 +1153,7 @@ def _replicate_matrices(replicates: pd.DataFrame | None, n_boot: int) -> dict | 
     """Test-row replicates per curve: key -> frame indexed by (seed, scale), one column per replicate."""
     if replicates is None:
         return None
-    missing = [c for c in REPLICATE_COLUMNS if c not in replicates.columns]
-    if missing:
-        raise InputError(f"replicates table lacks column(s) {missing}")
+    require_columns(replicates, REPLICATE_COLUMNS, "replicates table")
     found = sorted(replicates["replicate"].unique())
     if found != list(range(n_boot)):
         raise InputError(f"replicates must be numbered 0..{n_boot - 1} (n_boot = {n_boot}); found {len(found)} "
@@ -1179,11 +1175,7 @@ def _aligned(replicate_sets: dict | None, key, curve: pd.DataFrame):
 
 def check_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     """The rows of one metric, with the contract's columns checked (InputError names the culprit)."""
-    if not isinstance(table, pd.DataFrame):
-        raise InputError(f"table must be a DataFrame, got {type(table).__name__}")
-    missing = [c for c in TABLE_COLUMNS if c not in table.columns]
-    if missing:
-        raise InputError(f"evaluation table lacks column(s) {missing}")
+    require_columns(table, TABLE_COLUMNS, "evaluation table")
     if metric not in set(table["metric"].unique()):
         raise InputError(f"metric {metric!r} not in table; found {sorted(map(str, table['metric'].unique()))}")
     frame = table[table["metric"] == metric]

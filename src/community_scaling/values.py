@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .claims import Claim, verdict_from_interval
-from .io import InputError
+from .io import InputError, require_columns
 
 DEFAULT_PROFILES = {"symmetric": {"cost_fp": 1.0, "cost_fn": 1.0},
                     "false_alarm_averse": {"cost_fp": 4.0, "cost_fn": 1.0},
@@ -31,14 +31,6 @@ COST_COLUMNS = ["model", "scale", "seed", "threshold", *JUDGE, "n", "cost_fp", "
 
 
 # ---------------------------------------------------------------- checks
-
-def require_columns(frame: pd.DataFrame, columns, name: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise InputError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(f"{name} lacks column(s) {missing}; it has {list(frame.columns)}")
-
 
 def check_profiles(profiles: Mapping) -> dict[str, dict[str, float]]:
     """Validated copy of value profiles: name -> {cost_fp, cost_fn}, non-negative, not both zero."""
