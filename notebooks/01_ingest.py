@@ -69,6 +69,15 @@ with pd.option_context("display.max_rows", 200, "display.float_format", "{:.3f}"
     display(sheet.drop(columns=["train_positives", "test_positives"]))
 
 # %% [markdown]
+# ## Provenance
+#
+# What produced this notebook's results (also stored inside and beside every
+# table it wrote).
+
+# %%
+run.show_provenance()
+
+# %% [markdown]
 # ## What we found
 
 # %%

@@ -86,6 +86,15 @@ grid.figure.suptitle(f"{run.study.name}: distinct communities in a random sample
 run.save_figure(grid.figure, "02_richness")
 
 # %% [markdown]
+# ## Provenance
+#
+# What produced this notebook's results (also stored inside and beside every
+# table it wrote).
+
+# %%
+run.show_provenance()
+
+# %% [markdown]
 # ## What we found
 
 # %%

@@ -127,6 +127,15 @@ run.save_table(pd.DataFrame([{"sweep_wall_seconds": sweep_wall, "scoring_wall_se
 rep_rows.head()
 
 # %% [markdown]
+# ## Provenance
+#
+# What produced this notebook's results (also stored inside and beside every
+# table it wrote).
+
+# %%
+run.show_provenance()
+
+# %% [markdown]
 # ## What we found
 
 # %%

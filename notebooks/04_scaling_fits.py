@@ -212,6 +212,15 @@ else:
     display(Markdown("No representation sweep in this study (`representation.attribute` is null)."))
 
 # %% [markdown]
+# ## Provenance
+#
+# What produced this notebook's results (also stored inside and beside every
+# table it wrote).
+
+# %%
+run.show_provenance()
+
+# %% [markdown]
 # ## What we found
 
 # %%

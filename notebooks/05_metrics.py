@@ -78,6 +78,15 @@ ax.set(xlabel="share of model x community pairs", title=f"{run.study.name}: dire
 run.save_figure(fig, "05_metric_directions")
 
 # %% [markdown]
+# ## Provenance
+#
+# What produced this notebook's results (also stored inside and beside every
+# table it wrote).
+
+# %%
+run.show_provenance()
+
+# %% [markdown]
 # ## What we found
 
 # %%

@@ -96,6 +96,15 @@ conflicts[conflicts.max_scale == largest][["scenario", "minimax_regret", "ci_low
                                             "threshold", "binding", "share_within_tolerance"]].round(4)
 
 # %% [markdown]
+# ## Provenance
+#
+# What produced this notebook's results (also stored inside and beside every
+# table it wrote).
+
+# %%
+run.show_provenance()
+
+# %% [markdown]
 # ## What we found
 
 # %%

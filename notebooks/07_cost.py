@@ -97,6 +97,15 @@ ax.set(xscale="log", xlabel="CPU time of the cheapest model within the margin, a
 run.save_figure(fig, "07_smallest_within_margin")
 
 # %% [markdown]
+# ## Provenance
+#
+# What produced this notebook's results (also stored inside and beside every
+# table it wrote).
+
+# %%
+run.show_provenance()
+
+# %% [markdown]
 # ## What we found
 
 # %%

@@ -72,15 +72,7 @@ run.save_figure(fig, "08_ledger")
 # produced this ledger (also stored inside and beside every result table).
 
 # %%
-record = run.provenance()
-display(Markdown(
-    f"- **Code:** commit `{record['code']['commit']}`"
-    f"{' with uncommitted changes' if record['code']['dirty'] else ''}; package source sha256 "
-    f"`{record['code']['source_sha256'][:16]}`\n"
-    f"- **Parameters:** {run.study.file.name}, hash `{record['parameter_hash'][:16]}`\n"
-    + "".join(f"- **Data:** `{name}` sha256 `{digest[:16]}...`\n" for name, digest in record["data_sha256"].items())
-    + "- **Packages:** " + ", ".join(f"{k} {v}" for k, v in record["packages"].items())
-))
+run.show_provenance()
 
 # %% [markdown]
 # ## What we found

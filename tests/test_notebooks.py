@@ -90,9 +90,12 @@ def test_make_chain_end_to_end(tmp_path):
     _make(tmp_path, study_file, "all")
     out = tmp_path / "out"
     reports, results = out / "reports" / "smoketest", out / "results" / "smoketest"
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT, capture_output=True, text=True).stdout.strip()
     for name in NAMES:
-        assert (reports / "notebooks" / f"{name}.ipynb").exists()
+        executed = (reports / "notebooks" / f"{name}.ipynb").read_text()
         assert (reports / "html" / f"{name}.html").stat().st_size > 10_000
+        # every rendered notebook shows what produced it
+        assert f"commit `{commit or 'unknown'}" in executed and "**Parameters:** smoketest.yaml" in executed, name
     assert "Claims ledger" in (reports / "index.html").read_text()
     ledger = pd.read_parquet(results / "ledger.parquet")
     assert sorted(ledger.claim) == [f"C{i}" for i in range(1, 8)]

@@ -38,6 +38,22 @@ class Run:
         return {"notebook": self.notebook, "study": self.study.name,
                 **provenance.record(self.study.config, self.study.parameter_hash, self.data_sha256)}
 
+    def provenance_markdown(self) -> str:
+        """The provenance record as a short list a reader can check against the tables."""
+        record = self.provenance()
+        code = record["code"]
+        return (f"- **Code:** commit `{code['commit']}`{' with uncommitted changes' if code['dirty'] else ''}; "
+                f"package source sha256 `{code['source_sha256'][:16]}`\n"
+                f"- **Parameters:** {self.study.file.name}, hash `{record['parameter_hash'][:16]}`\n"
+                + "".join(f"- **Data:** `{name}` sha256 `{digest[:16]}...`\n"
+                          for name, digest in record["data_sha256"].items())
+                + "- **Packages:** " + ", ".join(f"{k} {v}" for k, v in record["packages"].items()))
+
+    def show_provenance(self) -> None:
+        from IPython.display import Markdown, display
+
+        display(Markdown(self.provenance_markdown()))
+
     def save_table(self, frame: pd.DataFrame, name: str) -> Path:
         """A tidy result table, with its provenance inside and beside it."""
         record = self.provenance()
