@@ -181,7 +181,9 @@ rep_table = run.load_table("representation")
 if not rep_table.empty and (rep_table.attribute != "all").any():
     sheet = run.load_table("datasheet")
     train_all = sheet.loc[sheet.attribute == "all", "train_count"].iloc[0]
-    natural = (sheet[sheet.attribute != "all"].set_index("community").train_count / train_all).to_dict()
+    rep_attribute = rep_table.loc[rep_table.attribute != "all", "attribute"].iloc[0]
+    shares = sheet[sheet.attribute == rep_attribute].set_index("community").train_count / train_all
+    natural = shares.to_dict()  # each community's share of the training split
     rep = rep_model.fit_representation(rep_table, metric="error", n_boot=config["bootstrap"],
                                        reference_share=natural, n_jobs=run.study["sweep"]["n_jobs"])
     run.save_table(rep.params, "representation_params")
@@ -190,7 +192,8 @@ if not rep_table.empty and (rep_table.attribute != "all").any():
     display(rep.effects.drop(columns=["attribute"]).round(4))
     display(rep.share_effect.round(4))
     communities = list(rep.effects.community)
-    fig, axes = plt.subplots(1, len(communities), figsize=(4 * len(communities), 3.4), squeeze=False, sharey=False)
+    fig, axes = plt.subplots(1, len(communities), figsize=(4.2 * len(communities), 3.8), squeeze=False,
+                             layout="constrained")
     own_rows = rep_model.check_table(rep_table, "error")
     totals = sorted(own_rows.scale.unique())
     palette = dict(zip(totals, sns.color_palette("crest", len(totals))))
@@ -201,11 +204,11 @@ if not rep_table.empty and (rep_table.attribute != "all").any():
             ax.plot(g.community_count, g.value, "o", color=palette[total], label=f"n = {total:,}")
             curve = rep.predictions[(rep.predictions.community == community) & (rep.predictions.total == total)]
             ax.plot(curve.community_count, curve.predicted, "-", color=palette[total])
-        ax.set(xscale="symlog", xlabel="training rows from the community (n_j)", ylabel="community's test error",
-               title=community)
+        ax.set(xscale="symlog", xlabel="own training rows n_j", title=community)
+    axes.flat[0].set_ylabel("community's test error")
     axes.flat[0].legend(fontsize=8)
-    fig.suptitle(f"{run.study.name}: error vs own training rows at fixed totals (points: mean over seeds; "
-                 "lines: Rolf et al. model)")
+    fig.suptitle(f"{run.study.name}: error vs the community's own training rows at fixed totals n "
+                 "(points: mean over seeds; lines: Rolf et al. model)")
     run.save_figure(fig, "04_representation")
 else:
     rep = None

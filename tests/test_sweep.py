@@ -60,6 +60,19 @@ def test_code_or_data_change_invalidates(processed):
     assert sweep.code_key() == sweep.code_key()
 
 
+def test_data_key_follows_the_data_not_the_provenance(tmp_path):
+    prepared = ingest.prepare(study.load("smoke"))
+    prepared.train, prepared.test = prepared.train.iloc[:300], prepared.test.iloc[:200]
+    keys = []
+    for i, commit in enumerate(["aaa", "bbb"]):  # a new commit rewrites the files' metadata only
+        ingest.write_processed(prepared, tmp_path / f"p{i}", {"code": {"commit": commit, "dirty": i == 1}})
+        keys.append(sweep.data_key(tmp_path / f"p{i}"))
+    assert keys[0] == keys[1]
+    prepared.train.loc[prepared.train.index[0], "age"] += 1  # one value changed: a new key
+    ingest.write_processed(prepared, tmp_path / "p2", {})
+    assert sweep.data_key(tmp_path / "p2") != keys[0]
+
+
 def test_cache_file_records_its_unit(processed, tmp_path):
     table = sweep.run_sweep(UNITS[:1], processed, tmp_path / "c", "sequential")
     meta = read_parquet_metadata(tmp_path / "c" / table.file.iloc[0])

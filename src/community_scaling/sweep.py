@@ -12,6 +12,7 @@ local processes (loky), or on a Dask cluster.
 from __future__ import annotations
 
 import functools
+import hashlib
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -22,7 +23,7 @@ import pandas as pd
 from joblib import Parallel, delayed, parallel_config
 from threadpoolctl import threadpool_limits
 
-from .io import InputError, read_parquet, read_parquet_metadata, sha256_file, stable_hash, write_parquet
+from .io import InputError, read_parquet, read_parquet_metadata, stable_hash, write_parquet
 from .provenance import source_hash
 
 TRAIN_FILE, TEST_FILE = "train.parquet", "test.parquet"
@@ -94,8 +95,16 @@ def training_rows(unit: Unit, n_rows: int, labels: np.ndarray | None = None) -> 
 
 
 def data_key(processed: Path) -> str:
-    """Content hash of the processed splits the units read."""
-    return stable_hash({name: sha256_file(processed / name) for name in (TRAIN_FILE, TEST_FILE)})
+    """Content hash of the processed splits the units read: their values, column names and
+    types, and the feature list; not the files' bytes, whose metadata carries the provenance
+    (commit included), so a commit that leaves the data alone keeps every cached unit."""
+    parts = {}
+    for name in (TRAIN_FILE, TEST_FILE):
+        frame = read_parquet(processed / name)
+        rows = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()).hexdigest()
+        parts[name] = {"rows": rows, "columns": [f"{c}:{t}" for c, t in frame.dtypes.astype(str).items()],
+                       "features": read_parquet_metadata(processed / name).get("features")}
+    return stable_hash(parts)
 
 
 def code_key() -> str:
