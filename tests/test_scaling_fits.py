@@ -256,6 +256,7 @@ def test_test_row_replicates_widen_intervals_where_they_are_the_larger_noise():
     both = sf.fit_all(table, n_boot=n_boot, n_jobs=1, heterogeneity=False, replicates=replicates)
     assert both.settings["resampling"] == "seeds and test rows" and seeds_only.settings["resampling"] == "seeds"
     curve = both.curves.set_index("community").loc["g"]
+    assert (seeds_only.curves.larger_noise == "not measured").all()
     assert curve.larger_noise == "test rows" and curve.test_row_noise_sd > 5 * curve.seed_noise_sd
     width = lambda fits: (lambda r: float(r.ci_high - r.ci_low))(
         fits.params.query("community == 'g' and parameter == 'b' and form == 'power_law_floor'").iloc[0])

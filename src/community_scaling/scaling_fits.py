@@ -1084,15 +1084,17 @@ ERROR_RATES = ("error", "worst_community_error")
 
 def noise_sources(n, e, seeds, e_replicates=None) -> dict:
     """Root-mean-square spread of log e between seeds (at each size) and, with test-row
-    replicates, between replicates (at each point): which source of noise is larger."""
-    log_e = pd.Series(np.log(np.where(e > 0, e, np.nan)))
-    seed_sd = float(np.sqrt(np.nanmean(log_e.groupby(n).var(ddof=1)))) if np.unique(seeds).size > 1 else np.nan
-    out = {"seed_noise_sd": seed_sd, "test_row_noise_sd": np.nan, "larger_noise": "seeds"}
-    if e_replicates is not None:
-        with np.errstate(divide="ignore", invalid="ignore"):
+    replicates, between replicates (at each point): which source of noise is larger. A curve
+    with no usable values gives NaN (numpy's empty-slice warnings are silenced for it)."""
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        log_e = pd.Series(np.log(np.where(e > 0, e, np.nan)))
+        seed_sd = float(np.sqrt(np.nanmean(log_e.groupby(n).var(ddof=1)))) if np.unique(seeds).size > 1 else np.nan
+        out = {"seed_noise_sd": seed_sd, "test_row_noise_sd": np.nan, "larger_noise": "not measured"}
+        if e_replicates is not None:
             reps = np.log(np.where(e_replicates > 0, e_replicates, np.nan))
-        out["test_row_noise_sd"] = float(np.sqrt(np.nanmean(np.nanvar(reps, axis=1, ddof=1))))
-        out["larger_noise"] = "test rows" if out["test_row_noise_sd"] > seed_sd else "seeds"
+            out["test_row_noise_sd"] = float(np.sqrt(np.nanmean(np.nanvar(reps, axis=1, ddof=1))))
+            out["larger_noise"] = "test rows" if out["test_row_noise_sd"] > seed_sd else "seeds"
     return out
 
 
