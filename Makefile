@@ -36,19 +36,51 @@ STAMPS := $(ROOT)/build/$(STUDY)/params
 SRC := $(wildcard src/community_scaling/*.py)
 NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims
 
-# papermill: kernel python3, parameters from the study file; write then rename,
-# so a failed run never leaves a notebook that looks up to date.
+# A study name becomes folders that `make clean` deletes: check it (same pattern as
+# paths.STUDY_NAME) before anything runs. A name with a quote breaks the shell test and fails too.
+ifeq ($(strip $(STUDY)),)
+$(error STUDY is empty: name a study, e.g. make all STUDY=census)
+endif
+ifneq ($(shell printf '%s' '$(STUDY)' | grep -Ex '[A-Za-z0-9][A-Za-z0-9_-]{0,63}'),$(STUDY))
+$(error STUDY='$(STUDY)' is not a study name: use 1-64 letters, digits, _ or -, starting with a letter or digit)
+endif
+ifeq ($(strip $(OUT)),)
+$(error OUT is empty: give a folder for generated files, or leave OUT unset for this project)
+endif
+
+# papermill: kernel python3, parameters from the study file; write then rename, so a failed run
+# never leaves a notebook that looks up to date. papermill's long traceback goes to a log; on
+# failure one line names the notebook, the study and the error, and the failed notebook is kept.
+run_stem = $(NB)/$(basename $(notdir $<))
 define papermill
 	@echo "papermill $(notdir $<) [$(STUDY)]"
-	@mkdir -p $(@D)
-	$(PY) -m papermill $< $@.tmp.ipynb -k python3 --no-progress-bar --log-level WARNING \
-	  -p study $(STUDY) -p study_file $(abspath $(STUDY_FILE)) -p output_root $(ROOT)
-	mv $@.tmp.ipynb $@
+	@mkdir -p $(NB)
+	@rm -f $(run_stem).failed.ipynb
+	@$(PY) -m papermill $< $(run_stem).tmp.ipynb -k python3 --no-progress-bar --log-level WARNING \
+	  -p study $(STUDY) -p study_file $(abspath $(STUDY_FILE)) -p output_root $(ROOT) 2> $(run_stem).log \
+	  || { mv -f $(run_stem).tmp.ipynb $(run_stem).failed.ipynb 2>/dev/null; \
+	       $(PY) -m community_scaling.notebook_failure $(basename $(notdir $<)) $(STUDY) \
+	         $(run_stem).failed.ipynb $(run_stem).log >&2; exit 1; }
+	@mv $(run_stem).tmp.ipynb $(NB)/$(notdir $<) && rm -f $(run_stem).log
 endef
 section = $(addprefix $(STAMPS)/,$(addsuffix .json,$(1)))
 
-.PHONY: all env test test-fast benchmark notebooks lock clean
-all: $(REPORTS)/index.html
+# One run of a study at a time: a second waits for nothing and stops, naming the lock.
+LOCK := $(ROOT)/build/$(STUDY)/make.lock
+define locked
+	@mkdir -p $(dir $(LOCK)) && flock --nonblock --conflict-exit-code 75 $(LOCK) $(1) || { status=$$?; \
+	  if [ $$status -eq 75 ]; then echo "error: another make of study $(STUDY) is running (lock $(LOCK)); wait for it to finish" >&2; fi; \
+	  exit $$status; }
+endef
+
+# The raw data files the study reads, as the last validation listed them: editing the data
+# re-runs ingest and everything after it.
+INPUT_FILES := $(wildcard $(shell cat $(STAMPS)/input_files.txt 2>/dev/null))
+
+.PHONY: all build env test test-fast benchmark notebooks lock clean
+all:
+	$(call locked,$(MAKE) --no-print-directory build)
+build: $(REPORTS)/index.html
 
 # ---- environment: a venv with the exact pins (conda users: environment.yml) ----
 env: $(ENV)
@@ -79,7 +111,7 @@ notebooks/%.ipynb: notebooks/%.py | $(ENV)
 
 # ---- the argument, in order ----
 $(NB)/01_ingest.ipynb $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet &: \
-  notebooks/01_ingest.ipynb $(call section,data evaluation) $(SRC)
+  notebooks/01_ingest.ipynb $(call section,data evaluation) $(SRC) $(INPUT_FILES)
 	$(papermill)
 
 $(NB)/02_communities.ipynb $(RESULTS)/claims_02_communities.parquet &: \
@@ -135,5 +167,6 @@ benchmark: $(ENV)
 	$(PY) benchmarks/make_all_benchmark.py
 	$(PY) benchmarks/scaling_fits_benchmark.py
 
+# Deletes only this study's folders under the output tree (STUDY and OUT are checked above).
 clean:
-	rm -rf $(PROCESSED) $(RESULTS) $(REPORTS) $(ROOT)/build/$(STUDY)
+	$(call locked,rm -rf $(PROCESSED) $(RESULTS) $(REPORTS) $(STAMPS))

@@ -35,10 +35,13 @@ from IPython.display import Markdown, display
 from community_scaling import ingest
 
 config = run.study["data"]
+rule = {k: run.study["evaluation"][k] for k in ("min_count", "min_positives")}
 prepared = ingest.prepare(run.study)
+sheet = ingest.datasheet(prepared, **rule)
+ingest.require_evaluable(sheet, **rule)  # stop here, not deep inside a later notebook
 files = ingest.write_processed(prepared, run.paths.processed, run.provenance())
-sheet = ingest.datasheet(prepared, **{k: run.study["evaluation"][k] for k in ("min_count", "min_positives")})
 run.save_table(sheet, "datasheet")
+run.save_table(ingest.dropped_table(prepared), "dropped_rows")
 pd.DataFrame(sorted(prepared.raw_sha256.items()), columns=["raw file", "sha256"])
 
 # %% [markdown]
@@ -62,11 +65,13 @@ display(Markdown(
 # Rule: a community is *evaluable* when the test split holds at least
 # `evaluation.min_count` of its members and at least `evaluation.min_positives`
 # of each class. Others stay in the data and in this table but get no
-# per-community verdict.
+# per-community verdict. Rows whose target is missing are dropped and counted
+# below; they are never read as the negative class.
 
 # %%
 with pd.option_context("display.max_rows", 200, "display.float_format", "{:.3f}".format):
     display(sheet.drop(columns=["train_positives", "test_positives"]))
+ingest.dropped_table(prepared)
 
 # %% [markdown]
 # ## Provenance

@@ -41,13 +41,18 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from community_scaling import ingest, metrics, sweep
+from community_scaling import ingest, metrics, preflight, sweep
 from community_scaling.plotting import MODEL_COLORS
 
 config = run.study["sweep"]
 test, meta = ingest.read_processed(run.paths.processed)
-n_train = len(pd.read_parquet(run.paths.processed / "train.parquet", columns=["y"]))
+train_communities = pd.read_parquet(run.paths.processed / "train.parquet", columns=meta["attributes"])
+n_train = len(train_communities)
 sizes = run.study.sizes(n_train)
+# Before any model is fitted: every model family and hyperparameter, and the representation
+# sweep's communities and totals against the data.
+preflight.check_models(config["models"])
+preflight.check_data(run.study, train_communities, ingest.evaluable_communities(run.load_table("datasheet")))
 units = sweep.plan_units(config["models"], sizes, config["seeds"])
 display(Markdown(f"{len(units)} units: {len(config['models'])} models x {len(sizes)} sizes "
                  f"({sizes[0]:,} to {sizes[-1]:,}) x {config['seeds']} seeds; back end `{config['backend']}`."))
@@ -103,8 +108,7 @@ if representation["attribute"]:
     train_labels = pd.read_parquet(run.paths.processed / "train.parquet", columns=[attribute])[attribute]
     chosen = representation["communities"] or evaluable.get(attribute, [])
     counts = train_labels.value_counts()
-    missing = sorted(set(chosen) - set(counts.index))
-    assert not missing, f"representation.communities {missing} not found in column {attribute!r}"
+    # notebook 1 checked that these communities exist and are evaluable (preflight.check_data)
     rep_units, skipped = sweep.plan_representation_units(
         representation["model"], config["models"][representation["model"]], attribute,
         {c: int(counts[c]) for c in chosen}, representation["totals"], representation["shares"], config["seeds"])

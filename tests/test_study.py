@@ -88,3 +88,85 @@ def test_section_stamps_rewritten_only_on_change(tmp_path, write_study):
     changed = {name for name in before if before[name] != after[name]}
     assert changed == {"figures.json"}
     assert study.load("x", file).parameter_hash != study.load("census").parameter_hash
+
+
+# ---- study files are untrusted input ----
+
+EXPLOIT = "(age >= 18) & (@pd.io.common.os.system('id > pwned') == 0)"
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"data": {"population": EXPLOIT}}, r"data.population .* uses '@' \(a reference to a Python name\)"),
+    ({"data": {"alternative_outcomes": {"x": "__import__('os').system('id') == 0"}}},
+     r"data.alternative_outcomes.x .* uses a function call"),
+    ({"data": {"population": "age.__class__ is None"}}, r"uses an attribute \(.__class__\)"),
+    ({"data": {"positive_label": True}}, r"positive_label was read as the boolean True.*quote the label"),
+    ({"sweep": {"n_jobs": 1000}}, r"sweep.n_jobs must be between 1 and 64"),
+    ({"fits": {"metric": "eror"}}, r"fits.metric 'eror' is not a metric \(did you mean 'error'\?\)"),
+])
+def test_unsafe_or_silent_study_values_are_named(write_study, config, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=message):
+        study.load("x", write_study(config))
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_unquoted_yes_in_yaml_is_explained(tmp_path):
+    file = tmp_path / "x.yaml"
+    file.write_text("data:\n  positive_label: yes\n")
+    with pytest.raises(InputError, match="read as the boolean True"):
+        study.load("x", file)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("sweep:\n  seeds: 3\nfigures:\n  dpi: 80\nsweep:\n  seeds: 5\n", r"key 'sweep' appears twice \(first on line 1, again on line 5\)"),
+    ("sweep:\n  seeds: 3\n  seeds: 4\n", r"key 'seeds' appears twice"),
+])
+def test_duplicate_yaml_keys_are_rejected(tmp_path, text, message):
+    file = tmp_path / "dup.yaml"
+    file.write_text(text)
+    with pytest.raises(InputError, match=message):
+        study.load("dup", file)
+
+
+@pytest.mark.parametrize("name", ["../src", "", "a b", "x/y", ".hidden", "..", "a" * 65, "census;rm"])
+def test_unsafe_study_names_are_refused(name, write_study):
+    from community_scaling.paths import StudyPaths
+
+    with pytest.raises(InputError, match="study|not allowed"):
+        study.load(name, write_study({}))
+    with pytest.raises(InputError, match="not allowed"):
+        StudyPaths(name)
+
+
+@pytest.mark.parametrize("models, message", [
+    ({"logistic_regression": {"C": -1}}, r"sweep.models.logistic_regression \{'C': -1\}: .*'C' parameter"),
+    ({"gradient_boosting": {"max_iterr": 3}}, r"unexpected keyword argument 'max_iterr'"),
+    ({"gradient_boosting": {"max_iter": 0}}, r"'max_iter' parameter"),
+])
+def test_model_hyperparameters_checked_before_the_sweep(write_study, models, message):
+    from community_scaling import preflight
+
+    loaded = study.load("x", write_study({"sweep": {"models": models}}))
+    with pytest.raises(InputError, match=message):
+        preflight.check_study(loaded)
+    # the Make validation step runs the same check and exits with the message
+    with pytest.raises(SystemExit, match=message):
+        study.main(["x", "--study-file", str(loaded.file)])
+
+
+def test_unknown_form_checked_before_the_sweep(write_study):
+    from community_scaling import preflight
+
+    loaded = study.load("x", write_study({"fits": {"forms": ["power_law_flor"]}}))
+    with pytest.raises(InputError, match=r"fits.forms \['power_law_flor'\]"):
+        preflight.check_study(loaded)
+
+
+def test_validation_lists_the_input_files(tmp_path, write_study):
+    data = tmp_path / "mine.csv"
+    data.write_text("a,label\n1,yes\n")
+    file = write_study({"data": {"source": "file", "path": str(data), "target": "label", "positive_label": "yes",
+                                 "communities": ["a"], "population": None}})
+    study.main(["x", "--study-file", str(file), "--stamps", str(tmp_path / "stamps")])
+    assert (tmp_path / "stamps" / "input_files.txt").read_text() == f"{data}\n"

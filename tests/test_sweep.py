@@ -137,3 +137,38 @@ def test_representation_plan_skips_and_reports_infeasible_units():
                                                      [1000], [0, 0.01, 0.1], seeds=2)
     assert len(units) == 2 * 5 and len(skipped) == 1
     assert "race=x: share 0.1 of n=1000 needs 100 rows, 50 exist" in skipped[0]
+
+
+def test_damaged_cached_unit_is_named_and_recomputed(processed, tmp_path, capsys):
+    units = UNITS[:2]
+    first = sweep.run_sweep(units, processed, tmp_path / "c", "sequential")
+    scores = sweep.load_scores(first, tmp_path / "c")
+    damaged = tmp_path / "c" / first.file.iloc[0]
+    damaged.write_bytes(damaged.read_bytes()[:300])  # a truncated copy
+    with pytest.raises(InputError, match=f"cannot read parquet file {damaged}"):
+        read_parquet_metadata(damaged)
+    again = sweep.run_sweep(units, processed, tmp_path / "c", "sequential")
+    assert f"cached unit {damaged} is damaged" in capsys.readouterr().err
+    np.testing.assert_array_equal(sweep.load_scores(again, tmp_path / "c"), scores)
+
+
+def test_result_files_are_readable_by_the_group(processed, tmp_path):
+    old = os.umask(0o022)
+    try:
+        table = sweep.run_sweep(UNITS[:1], processed, tmp_path / "c", "sequential")
+    finally:
+        os.umask(old)
+    assert ((tmp_path / "c" / table.file.iloc[0]).stat().st_mode & 0o777) == 0o644
+
+
+def test_loky_workers_do_not_outlive_the_sweep(processed, tmp_path):
+    import psutil
+
+    def workers():  # loky's resource trackers stay until this process ends; workers must not
+        return [c for c in psutil.Process().children(recursive=True) if "LokyProcess" in " ".join(c.cmdline())]
+
+    sweep.run_sweep(UNITS[:4], processed, tmp_path / "c", "loky", 2)
+    deadline = time.monotonic() + 30
+    while workers() and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not workers(), "loky workers still alive 30 s after the sweep (loky's default keeps them 300 s)"

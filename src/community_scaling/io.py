@@ -31,10 +31,18 @@ def require_columns(frame, columns, name: str) -> None:
         raise InputError(f"{name} lacks column(s) {missing}; it has {list(frame.columns)}")
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_target(path: Path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # mkstemp makes the file 0600; results are shared, so give them the usual umask-based mode.
+    os.fchmod(fd, 0o666 & ~_umask())
     os.close(fd)
     return path, Path(tmp)
 
@@ -68,7 +76,10 @@ def read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
 
 def read_parquet_metadata(path: Path) -> dict[str, Any]:
     """The JSON metadata that write_parquet stored (empty if none)."""
-    meta = pq.read_schema(path).metadata or {}
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"cannot read parquet file {path}: {exc}") from exc
     blob = meta.get(b"community_scaling")
     return json.loads(blob) if blob else {}
 

@@ -7,7 +7,10 @@ working directories, so no path here depends on the cwd.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+from .io import InputError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PARAMS_DIR = PROJECT_ROOT / "params"
@@ -17,6 +20,17 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 OUTPUT_ROOT_ENV = "COMMUNITY_SCALING_OUTPUT"
 # Where downloads are cached; tests point it at ../shared/data.
 DATA_CACHE_ENV = "COMMUNITY_SCALING_DATA"
+# A study name becomes a folder under every output tree (and `make clean` deletes those),
+# so it may hold no path separator, no dot-dot and no space. The Makefile checks the same pattern.
+STUDY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def check_study_name(study) -> str:
+    """The name itself, or InputError saying what a study name may hold."""
+    if not isinstance(study, str) or not STUDY_NAME.fullmatch(study):
+        raise InputError(f"study name {study!r} is not allowed: use 1-64 letters, digits, '_' or '-', "
+                         "starting with a letter or digit (it names folders that `make clean` deletes)")
+    return study
 
 
 def output_root(override: str | os.PathLike | None = None) -> Path:
@@ -35,7 +49,7 @@ class StudyPaths:
     """The folders of one study under an output root; the study is in every path."""
 
     def __init__(self, study: str, root: str | os.PathLike | None = None):
-        self.study = study
+        self.study = check_study_name(study)
         self.root = output_root(root)
         self.processed = self.root / "data" / "processed" / study
         self.results = self.root / "results" / study

@@ -17,8 +17,10 @@ from typing import Any, Callable
 
 import yaml
 
-from . import paths
+from . import paths, row_filter
 from .io import InputError, stable_hash, write_text
+
+MAX_N_JOBS = 64
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "seeds": Spec((int,), 5, _positive),
         "models": Spec((dict,), {"logistic_regression": {}, "gradient_boosting": {}}),
         "backend": Spec((str,), "loky", _one_of("loky", "sequential", "dask")),
-        "n_jobs": Spec((int,), 2, _positive),
+        "n_jobs": Spec((int,), 2, lambda v: None if 1 <= v <= MAX_N_JOBS else f"must be between 1 and {MAX_N_JOBS}"),
         "scheduler_address": Spec(OPT_STR, None, help="tcp://host:port of a Dask scheduler"),
     },
     "representation": {
@@ -294,6 +296,17 @@ def _cross_checks(config) -> list[str]:
             problems.append(f"data.bands.{new} must have exactly 'column' and 'edges'")
         elif sorted(spec["edges"]) != spec["edges"] or len(spec["edges"]) < 2:
             problems.append(f"data.bands.{new}.edges must be at least two increasing numbers")
+    if data["population"] is not None:
+        problems += _expression_problem(data["population"], "data.population")
+    for name, query in data["alternative_outcomes"].items():
+        problems += _expression_problem(query, f"data.alternative_outcomes.{name}")
+    if isinstance(data["positive_label"], bool):
+        problems.append(f"data.positive_label was read as the boolean {data['positive_label']}: YAML reads unquoted "
+                        "yes/no/true/false/on/off as booleans; quote the label, e.g. positive_label: \"yes\"")
+    from .metrics import METRICS  # light: numpy and pandas only
+    if fits["metric"] not in METRICS:
+        problems.append(f"fits.metric {fits['metric']!r} is not a metric{_suggest(fits['metric'], METRICS)}; "
+                        f"known: {sorted(METRICS)}")
     thresholds = config["values"]["thresholds"]
     if not thresholds or any(not isinstance(t, (int, float)) or not 0 < t < 1 for t in thresholds):
         problems.append("values.thresholds must be a non-empty list of numbers between 0 and 1")
@@ -303,10 +316,37 @@ def _cross_checks(config) -> list[str]:
     return problems
 
 
+def _expression_problem(expression, where: str) -> list[str]:
+    try:
+        row_filter.parse(expression, where)
+    except InputError as exc:
+        return [str(exc)]
+    return []
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.safe_load, except that a key given twice in one mapping is an error
+    (PyYAML keeps the last one, so a second `sweep:` block would silently win)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                continue  # unhashable or odd keys: PyYAML's own checks name them
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice (first on line {seen[key] + 1}, again on line "
+                    f"{key_node.start_mark.line + 1}); the second would silently replace the first", key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load(study: str, study_file: str | Path | None = None) -> Study:
     """Load and validate params/<study>.yaml (or an explicit file)."""
     if not study or not isinstance(study, str):
         raise InputError(f"study must be a non-empty name, got {study!r}")
+    paths.check_study_name(study)
     file = Path(study_file) if study_file else paths.study_file(study)
     if not file.is_absolute():
         file = paths.PROJECT_ROOT / file
@@ -315,7 +355,7 @@ def load(study: str, study_file: str | Path | None = None) -> Study:
         raise InputError(f"no study file for study {study!r}: {file} does not exist; "
                          f"studies available: {available}{_suggest(study, available)}")
     try:
-        raw = yaml.safe_load(file.read_text())
+        raw = yaml.load(file.read_text(), Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise InputError(f"study file {file} is not valid YAML: {exc}") from exc
     return validate(raw, study, file)
@@ -363,12 +403,21 @@ def main(argv=None):
     parser.add_argument("--stamps", type=Path, help="folder for the per-section stamp files")
     parser.add_argument("--study-file", default=None)
     args = parser.parse_args(argv)
+    from . import ingest, preflight  # import here: they import this module
+
     try:
         study = load(args.study, args.study_file)
+        preflight.check_study(study)
+        inputs = ingest.input_files(study)
     except InputError as exc:
         raise SystemExit(f"error: {exc}") from None
     if args.stamps:
         write_section_stamps(study, args.stamps)
+        # Make reads this list on its next run: editing the data re-runs ingest and what follows.
+        text = "".join(f"{path}\n" for path in inputs)
+        target = args.stamps / "input_files.txt"
+        if not target.exists() or target.read_text() != text:
+            write_text(text, target)
     print(f"study {study.name}: {study.file} is valid (parameter hash {study.parameter_hash[:12]})")
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from joblib import Parallel, delayed, parallel_config
 from threadpoolctl import threadpool_limits
 
@@ -190,12 +191,30 @@ def _log(message: str):
     print(message, file=sys.stderr, flush=True)
 
 
+def cached_unit_is_sound(path: Path, n_test: int) -> bool:
+    """True when a unit's cache file exists, reads, and holds one score per test row with its
+    metadata. A damaged one (a truncated copy, a full disk) is named, removed and recomputed."""
+    if not path.exists():
+        return False
+    try:
+        footer = pq.read_metadata(path)
+        sound = footer.num_rows == n_test and b"community_scaling" in (footer.metadata or {})
+        problem = f"{footer.num_rows} scores for {n_test} test rows, or no unit metadata"
+    except Exception as exc:  # pyarrow raises several types for a damaged footer
+        sound, problem = False, f"{type(exc).__name__}: {exc}"
+    if not sound:
+        _log(f"sweep: cached unit {path} is damaged ({problem}); recomputing it")
+        path.unlink(missing_ok=True)
+    return sound
+
+
 def run_sweep(units: list[Unit], processed: Path, cache: Path, backend: str = "loky", n_jobs: int = 2,
               scheduler_address: str | None = None) -> pd.DataFrame:
     """Run every unit not yet cached; return the unit table (one row per unit)."""
     cache.mkdir(parents=True, exist_ok=True)
     dkey, ckey = data_key(processed), code_key()
-    todo = [u for u in units if not (cache / f"{u.key(dkey, ckey)}.parquet").exists()]
+    n_test = pq.read_metadata(processed / TEST_FILE).num_rows
+    todo = [u for u in units if not cached_unit_is_sound(cache / f"{u.key(dkey, ckey)}.parquet", n_test)]
     _log(f"sweep: {len(units)} units, {len(units) - len(todo)} cached, {len(todo)} to run ({backend}, n_jobs={n_jobs})")
     if todo:
         tasks = (delayed(run_unit)(u, str(processed), str(cache), dkey, ckey) for u in todo)
@@ -207,7 +226,9 @@ def run_sweep(units: list[Unit], processed: Path, cache: Path, backend: str = "l
                 _drain(Parallel(n_jobs=-1, return_as="generator")(tasks), len(todo), started)
         else:
             jobs = 1 if backend == "sequential" else n_jobs
-            with parallel_config(backend="loky" if jobs > 1 else "sequential", n_jobs=jobs):
+            # Idle workers exit after 10 s (loky's default is 300 s), so none outlives a stopped run for long.
+            options = {"backend": "loky", "idle_worker_timeout": 10} if jobs > 1 else {"backend": "sequential"}
+            with parallel_config(n_jobs=jobs, **options):
                 _drain(Parallel(return_as="generator")(tasks), len(todo), started)
     return unit_table(units, cache, dkey, ckey)
 
