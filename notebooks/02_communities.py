@@ -40,6 +40,7 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 from community_scaling import communities
+from community_scaling.claims import c2_more_communities as c2
 
 attributes = run.study.attributes
 train = pd.read_parquet(run.paths.processed / "train.parquet", columns=attributes)
@@ -98,7 +99,7 @@ run.show_provenance()
 # ## What we found
 
 # %%
-claim = communities.claim_c2(richness, heaps, sizes)
+claim = c2.evaluate(richness, heaps, sizes)
 run.save_claims([claim])
 first = richness.groupby("attribute").agg(smallest=("expected", "first"), largest=("expected", "last"),
                                          total=("communities_total", "first"))

@@ -58,6 +58,7 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 from community_scaling import ingest, metrics, scaling_fits, sweep
+from community_scaling.claims import c1_aggregate_power_law as c1, c3_communities_left_behind as c3
 from community_scaling.plotting import MODEL_COLORS, TREND_COLORS
 
 config = run.study["fits"]
@@ -227,8 +228,8 @@ run.show_provenance()
 # ## What we found
 
 # %%
-c1 = scaling_fits.claim_c1(fits, rmse_tol=config["extrapolation_tolerance"])
-c3 = scaling_fits.claim_c3(fits, threshold=config["not_following_share"])
+c1 = c1.evaluate(fits, rmse_tol=config["extrapolation_tolerance"])
+c3 = c3.evaluate(fits, threshold=config["not_following_share"])
 run.save_claims([c1, c3])
 labels = fits.curves[fits.curves.attribute != "all"].trend.value_counts()
 display(Markdown(

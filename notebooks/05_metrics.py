@@ -40,6 +40,7 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 from community_scaling import metric_trends
+from community_scaling.claims import c4_metric_dependence as c4
 
 config = run.study["metrics"]
 evaluations = run.load_table("evaluations")
@@ -90,7 +91,7 @@ run.show_provenance()
 # ## What we found
 
 # %%
-claim, shares = metric_trends.claim_c4(evaluations, config["disagreement_share"], n_boot=config["bootstrap"])
+claim, shares = c4.evaluate(evaluations, config["disagreement_share"], n_boot=config["bootstrap"])
 run.save_claims([claim])
 worst = agree[agree.disagree].sort_values("worsens", ascending=False).head(5)
 display(Markdown(

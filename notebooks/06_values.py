@@ -52,6 +52,7 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 from community_scaling import ingest, sweep, values
+from community_scaling.claims import c5_value_conflict as c5
 
 config = run.study["values"]
 test, meta = ingest.read_processed(run.paths.processed)
@@ -108,7 +109,7 @@ run.show_provenance()
 # ## What we found
 
 # %%
-claim = values.claim_c5(conflicts, config["tolerance"])
+claim = c5.evaluate(conflicts, config["tolerance"])
 run.save_claims([claim])
 at_largest = conflicts[conflicts.max_scale == largest].set_index("scenario")
 single = at_largest.drop(index="mixed")

@@ -40,6 +40,7 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 from community_scaling import cost
+from community_scaling.claims import c6_diminishing_returns as c6, c7_small_models as c7
 from community_scaling.plotting import MODEL_COLORS
 
 config = run.study["cost"]
@@ -109,8 +110,8 @@ run.show_provenance()
 # ## What we found
 
 # %%
-c6 = cost.claim_c6(elasticity, evaluations)
-c7 = cost.claim_c7(evaluations, units, config["margin"], small_share=config["small_share"])
+c6 = c6.evaluate(elasticity, evaluations)
+c7 = c7.evaluate(evaluations, units, config["margin"], small_share=config["small_share"])
 run.save_claims([c6, c7])
 display(Markdown(
     f"All {len(units)} models took {units.cpu_seconds.sum():,.0f} CPU-seconds "

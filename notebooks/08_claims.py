@@ -44,7 +44,7 @@ from community_scaling.report import VERDICT_COLORS
 parts = sorted(run.paths.results.glob("claims_*.parquet"))
 ledger = pd.concat([pd.read_parquet(p).assign(notebook=p.stem.removeprefix("claims_")) for p in parts],
                    ignore_index=True)
-missing = sorted(set(claims.STATEMENTS) - set(ledger.claim))
+missing = sorted(set(claims.MODULES) - set(ledger.claim))
 assert not missing, f"claims with no result: {missing}; run the notebooks that test them"
 ledger = ledger.sort_values("claim").reset_index(drop=True)
 ledger.insert(0, "study", run.study.name)

@@ -13,10 +13,11 @@ import pytest
 from scipy.stats import hypergeom
 
 from community_scaling.communities import (
-    chao1, claim_c2, community_summary, expected_richness, first_evaluable_n, heaps_fit,
+    chao1, community_summary, expected_richness, first_evaluable_n, heaps_fit,
     richness_monte_carlo, richness_table, sample_coverage,
 )
 from community_scaling.io import InputError
+from community_scaling.claims.c2_more_communities import evaluate as claim_c2
 
 
 def brute_force_richness(labels: list, n: int) -> float:

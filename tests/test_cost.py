@@ -8,6 +8,7 @@ import pytest
 
 from community_scaling import cost
 from community_scaling.io import InputError
+from community_scaling.claims import c6_diminishing_returns as c6, c7_small_models as c7
 
 SCALES = [100, 200, 400, 800, 1600]
 
@@ -83,10 +84,10 @@ def test_given_worst_community_rows_are_used():
 
 
 def test_claim_c6_flips_at_minus_one():
-    assert cost.claim_c6(cost.compute_elasticity(*synthetic(-0.4), n_boot=200), synthetic(-0.4)[0]).verdict \
+    assert c6.evaluate(cost.compute_elasticity(*synthetic(-0.4), n_boot=200), synthetic(-0.4)[0]).verdict \
         == "supported"
     ev, units = synthetic(-1.6)
-    claim = cost.claim_c6(cost.compute_elasticity(ev, units, n_boot=200), ev)
+    claim = c6.evaluate(cost.compute_elasticity(ev, units, n_boot=200), ev)
     assert claim.verdict == "not supported" and claim.effect == pytest.approx(-1.6, abs=0.05)
     assert "(gb)" in claim.effect_name  # same law, more CPU: gb has the lower error at its largest size
 
@@ -126,7 +127,7 @@ def test_claim_c7_flips_with_share_served(served, verdict):
     small = {c: 0.20 if i < served else 0.30 for i, c in enumerate(names)}
     errors = {("lr", 100): small, ("gb", 1600): {c: 0.20 for c in names}}
     cpu = {("lr", 100): 1.0, ("gb", 1600): 100.0}
-    claim = cost.claim_c7(*table(errors, cpu), margin=0.01, small_share=0.1, n_boot=50)
+    claim = c7.evaluate(*table(errors, cpu), margin=0.01, small_share=0.1, n_boot=50)
     assert claim.effect == pytest.approx(served / 4)
     assert claim.verdict == verdict
 

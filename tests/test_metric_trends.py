@@ -4,6 +4,7 @@ import pytest
 
 from community_scaling import metric_trends
 from community_scaling.io import InputError
+from community_scaling.claims import c4_metric_dependence as c4
 
 SIZES = [128, 256, 512, 1024, 2048, 4096, 8192]
 
@@ -67,10 +68,10 @@ def test_disagreement_found_only_where_planted():
 
 def test_claim_verdict_follows_the_evidence():
     conflicting = planted({(c, m): (-0.01 if m == "error" else 0.01) for c in "xyz" for m in ("error", "ece")})
-    claim, shares = metric_trends.claim_c4(conflicting, threshold=0.1, n_boot=300)
+    claim, shares = c4.evaluate(conflicting, threshold=0.1, n_boot=300)
     assert claim.effect == 1 and claim.verdict == "supported" and len(shares) == 300
     agreeing = planted({(c, m): -0.01 for c in "xyz" for m in ("error", "ece")})
-    claim, _ = metric_trends.claim_c4(agreeing, threshold=0.1, n_boot=300)
+    claim, _ = c4.evaluate(agreeing, threshold=0.1, n_boot=300)
     assert claim.effect == 0 and claim.verdict == "not supported"
     with pytest.raises(InputError, match="at least 2 seeds"):
         metric_trends.trend_table(planted({("x", "error"): -0.01}, seeds=1))

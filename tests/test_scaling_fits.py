@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from community_scaling import scaling_fits as sf
-from community_scaling.claims import Claim
+from community_scaling.claims import Claim, c1_aggregate_power_law as c1, c3_communities_left_behind as c3
 from community_scaling.io import InputError
 
 SIZES = np.unique(np.round(np.geomspace(128, 150_000, 12)))
@@ -167,9 +167,9 @@ def test_fit_all_tables_and_claims():
     assert boot_rows.ci_low.notna().all() and (boot_rows.ci_low <= boot_rows.ci_high).all()
     assert fits.heterogeneity_tests.excluded.iloc[0] == "c04"
     assert set(fits.extrapolation.form) == set(sf.DEFAULT_FORMS)
-    c1, c3 = sf.claim_c1(fits), sf.claim_c3(fits)
-    assert isinstance(c1, Claim) and c1.claim == "C1" and c1.verdict == "supported"
-    assert isinstance(c3, Claim) and c3.claim == "C3" and 0 <= c3.effect <= 1 and c3.ci_low <= c3.effect
+    first, third = c1.evaluate(fits), c3.evaluate(fits)
+    assert isinstance(first, Claim) and first.claim == "C1" and first.verdict == "supported"
+    assert isinstance(third, Claim) and third.claim == "C3" and 0 <= third.effect <= 1 and third.ci_low <= third.effect
 
 
 def test_claim_c1_is_not_supported_for_a_flat_aggregate():
@@ -178,7 +178,7 @@ def test_claim_c1_is_not_supported_for_a_flat_aggregate():
     rng = np.random.default_rng(0)
     table.loc[aggregate, "value"] = 0.2 * np.exp(rng.normal(0, 0.02, aggregate.sum()))
     fits = sf.fit_all(table, n_boot=40, n_jobs=1, heterogeneity=False)
-    assert sf.claim_c1(fits).verdict != "supported"
+    assert c1.evaluate(fits).verdict != "supported"
 
 
 def test_bad_input_names_the_culprit():

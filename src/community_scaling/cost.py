@@ -12,7 +12,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from .claims import Claim, verdict_from_interval
 from .io import InputError, require_columns
 from .values import bootstrap_interval, seed_bootstrap_weights, weighted_seed_mean
 
@@ -220,37 +219,6 @@ def best_model(evaluations: pd.DataFrame, metric: str = "error") -> str:
     return str(last.groupby("model").value.mean().idxmin())
 
 
-def claim_c6(elasticity: pd.DataFrame, evaluations: pd.DataFrame, metric: str = "error") -> Claim:
-    """C6 from `compute_elasticity`: the aggregate elasticity of the best model family."""
-    require_columns(elasticity, ["model", "attribute", "community", "elasticity", "ci_low", "ci_high"],
-                    "elasticity")
-    name = best_model(evaluations, metric)
-    rows = elasticity[elasticity.model == name]
-    agg = rows[rows.attribute == "all"]
-    if agg.empty:
-        raise InputError(f"elasticity has no aggregate row for the best model {name!r}")
-    row = agg.iloc[0]
-    worst = rows[rows.attribute != "all"]
-    details = f"best model family by aggregate {metric} at its largest size: {name}"
-    if not worst.empty:
-        details += "; worst-community elasticities: " + ", ".join(
-            f"{a} {e:.2f} [{lo:.2f}, {hi:.2f}]" for a, e, lo, hi in
-            zip(worst.attribute, worst.elasticity, worst.ci_low, worst.ci_high))
-    others = elasticity[(elasticity.model != name) & (elasticity.attribute == "all")]
-    if not others.empty:
-        details += "; other models (aggregate): " + ", ".join(f"{m} {e:.2f}" for m, e in
-                                                               zip(others.model, others.elasticity))
-    return Claim(
-        claim="C6", test="log-log slope of seed-mean error on seed-mean CPU seconds across sizes, seed bootstrap",
-        effect_name=f"elasticity of aggregate {metric} w.r.t. CPU time ({name})",
-        effect=float(row.elasticity), ci_low=float(row.ci_low), ci_high=float(row.ci_high),
-        verdict=verdict_from_interval(float(row.ci_low), float(row.ci_high), -1.0, "above"),
-        rule=("supported when the 95% seed-bootstrap interval of the elasticity lies wholly above -1 "
-              "(a 1% rise in compute buys less than a 1% fall in error, or none); not supported when it lies "
-              "wholly at or below -1; inconclusive otherwise"),
-        details=details)
-
-
 # ---------------------------------------------------------------- C7
 
 def _within_margin(mean: np.ndarray, cpu: np.ndarray, margin: float, relative: bool):
@@ -308,44 +276,3 @@ def _margin_table(mean, cpu, targets, configs, margin, relative) -> pd.DataFrame
     out["max_cpu_seconds"] = np.nanmax(cpu)
     out["share_of_max_cpu"] = out.cpu_seconds / out.max_cpu_seconds
     return out
-
-
-def claim_c7(evaluations: pd.DataFrame, units: pd.DataFrame, margin: float = 0.01, relative: bool = False,
-             small_share: float = 0.1, metric: str = "error", n_boot: int = 200, seed: int = 0) -> Claim:
-    """C7: the share of evaluable communities served within `margin` of their best by a configuration
-    using <= small_share of the costliest configuration's CPU time; percentile seed bootstrap."""
-    _check_units(units)
-    margin = _margin(margin)
-    if not (isinstance(small_share, (int, float)) and 0 < small_share <= 1):
-        raise InputError(f"small_share must be in (0, 1], got {small_share!r}")
-    values, cpu, targets, configs, seeds = _panel(_metric_rows(evaluations, metric, "communities"), units)
-    people = (targets.attribute != "all").to_numpy()
-    if not people.any():
-        raise InputError("evaluations has no evaluable communities besides the aggregate")
-
-    def share(w):
-        mean, c = weighted_seed_mean(values, w), weighted_seed_mean(cpu, w)
-        _, chosen = _within_margin(mean[people], c, margin, relative)
-        return float(np.mean(c[chosen] <= small_share * np.nanmax(c)))
-
-    point = share(np.ones(len(seeds)))
-    draws = ([share(w) for w in seed_bootstrap_weights(len(seeds), n_boot, np.random.default_rng(seed))]
-             if n_boot else [])
-    low, high = bootstrap_interval(point, np.array(draws), "percentile")
-    table = _margin_table(np.nanmean(values, axis=0), np.nanmean(cpu, axis=0), targets, configs, margin, relative)
-    table = table[table.attribute != "all"]
-    unserved = table[table.share_of_max_cpu > small_share]
-    details = (f"{len(table)} evaluable communities; median CPU share of the cheapest within-margin configuration "
-               f"{table.share_of_max_cpu.median():.3f}; not served by a small configuration: "
-               + (", ".join(f"{a}={c}" for a, c in zip(unserved.attribute, unserved.community)) or "none"))
-    unit = (f"{margin:.0%} of the best" if relative
-            else f"{margin:g} (= {100 * margin:g} percentage points) of the best")
-    return Claim(
-        claim="C7", test="cheapest (model, scale) within a margin of each community's best, seed bootstrap",
-        effect_name=f"share of evaluable communities served by <= {small_share:.0%} of the largest CPU time",
-        effect=point, ci_low=low, ci_high=high, verdict=verdict_from_interval(low, high, 0.5, "above"),
-        rule=(f"a community is served when a configuration using <= {small_share:.0%} of the costliest "
-              f"configuration's mean CPU time has seed-mean {metric} within {unit}; supported when the 95% "
-              f"seed-bootstrap interval of the served share lies wholly above 0.5; not supported when it lies "
-              f"wholly at or below 0.5; inconclusive otherwise"),
-        details=details)

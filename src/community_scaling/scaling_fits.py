@@ -32,7 +32,6 @@ from scipy import optimize, stats
 from scipy.optimize import elementwise
 from scipy.special import expit, log_expit
 
-from .claims import Claim, verdict_from_interval
 from .io import InputError, require_columns
 
 TABLE_COLUMNS = ("model", "scale", "seed", "attribute", "community", "metric", "value", "n_eval")
@@ -1329,75 +1328,3 @@ def synthetic_table(n_models: int = 2, n_communities: int = 60, n_seeds: int = 5
                                       "community": AGGREGATE, "metric": "error", "value": weight @ noisy,
                                       "n_eval": n_eval.sum()}))
     return pd.concat(rows, ignore_index=True)
-
-
-# --------------------------------------------------------------------------- claims
-
-C1_C_MIN = 0.01
-
-
-def claim_c1(fits: FitAllResult, rmse_tol: float = 0.1, c_min: float = C1_C_MIN) -> Claim:
-    """C1 from the aggregate curves (attribute = community = 'all'), one per model."""
-    form = fits.settings["boot_form"]
-    agg_p = fits.params[(fits.params.attribute == AGGREGATE) & (fits.params.community == AGGREGATE)
-                        & (fits.params.form == form)]
-    exp_rows = agg_p[agg_p.parameter == "c"].set_index("model")
-    ext = fits.extrapolation
-    agg_e = ext[(ext.attribute == AGGREGATE) & (ext.community == AGGREGATE) & (ext.form == form)].set_index("model")
-    rule = (f"{form} fitted to each model's aggregate curve: supported when for every model the exponent c's "
-            f"95% seed-bootstrap interval lies above {c_min:g} AND the {form} fit on all but the "
-            f"{fits.settings['holdout']} largest sizes predicts them with log-RMSE < {rmse_tol:g}; not supported "
-            f"when for some model the interval lies at or below {c_min:g} or that log-RMSE is >= {rmse_tol:g}; "
-            "inconclusive otherwise")
-    if exp_rows.empty:
-        return Claim("C1", test="power law with floor, aggregate curves", effect_name="exponent c", effect=None,
-                     ci_low=None, ci_high=None, verdict="inconclusive", rule=rule, details="no aggregate fit")
-    weakest = exp_rows.ci_low.idxmin()
-    rmse = agg_e.rmse.reindex(exp_rows.index)
-    if (exp_rows.ci_low > c_min).all() and (rmse < rmse_tol).all():
-        verdict = "supported"
-    elif (exp_rows.ci_high <= c_min).any() or (rmse >= rmse_tol).any():
-        verdict = "not supported"
-    else:
-        verdict = "inconclusive"
-    details = "; ".join(f"{m}: c = {r.estimate:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}], extrapolation log-RMSE "
-                        f"{rmse[m]:.3f}" for m, r in exp_rows.iterrows())
-    return Claim(claim="C1", test=f"robust {form} fit on log error, seed-bootstrap interval "
-                                  f"({fits.settings['interval']}), extrapolation to held-out largest sizes",
-                 effect_name="aggregate power-law exponent c (model with the lowest interval)",
-                 effect=exp_rows.loc[weakest, "estimate"], ci_low=exp_rows.loc[weakest, "ci_low"],
-                 ci_high=exp_rows.loc[weakest, "ci_high"], verdict=verdict, rule=rule, details=details)
-
-
-def claim_c3(fits: FitAllResult, threshold: float = 0.05) -> Claim:
-    """C3 from the per-community trend labels and the Holm-corrected slope differences."""
-    from statsmodels.stats.proportion import proportion_confint
-
-    curves = fits.curves
-    comm = curves[(curves.attribute != AGGREGATE) & curves.evaluable.astype(bool)].copy()
-    comm = comm[comm.trend != "not evaluable"]
-    het = fits.heterogeneity.set_index(KEY)["differs"] if not fits.heterogeneity.empty else pd.Series(dtype=bool)
-    holm = comm.set_index(KEY).index.map(lambda k: bool(het.get(k, False))).to_numpy(bool)
-    off = comm.trend.isin(["slower", "worsening"]).to_numpy() | (
-        (comm.trend == "plateaued") & (comm.trend_diff_ci_low > 0)).to_numpy()
-    flagged = off | holm
-    count, total = int(flagged.sum()), int(len(comm))
-    rule = ("a community (per model x attribute) does not follow the aggregate when its trend label is 'slower' "
-            "or 'worsening', or 'plateaued' with its slope-difference interval above 0, or its Holm-corrected "
-            f"slope difference (mixed model) has p < 0.05; supported when the Clopper-Pearson 95% interval of the "
-            f"share of evaluable communities so flagged lies above {threshold:g}, not supported when it lies at "
-            "or below, inconclusive otherwise. Plateaued labels whose interval still includes the aggregate "
-            "slope are not counted (they may be noise)")
-    if total == 0:
-        return Claim("C3", test="trend labels and slope heterogeneity", effect_name="share not following",
-                     effect=None, ci_low=None, ci_high=None, verdict="inconclusive", rule=rule,
-                     details="no evaluable communities")
-    low, high = proportion_confint(count, total, alpha=0.05, method="beta")
-    labels = comm.trend.value_counts().to_dict()
-    details = (f"{count} of {total} communities flagged ({int(off.sum())} by trend label, {int(holm.sum())} by "
-               f"Holm slope difference); labels: {labels}")
-    return Claim(claim="C3", test="seed-bootstrap trend labels (upper-half log-log slope vs aggregate) and "
-                                  "mixed-model slope differences with Holm correction",
-                 effect_name="share of evaluable communities not following the aggregate", effect=count / total,
-                 ci_low=low, ci_high=high, verdict=verdict_from_interval(low, high, threshold, "above"),
-                 rule=rule, details=details)
