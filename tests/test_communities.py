@@ -18,6 +18,7 @@ from community_scaling.communities import (
 )
 from community_scaling.io import InputError
 from community_scaling.claims.c2_more_communities import evaluate as claim_c2
+from community_scaling.communities import source_growth
 
 
 def brute_force_richness(labels: list, n: int) -> float:
@@ -169,21 +170,32 @@ def test_community_summary_full_population_and_sample():
     assert per["sample_count"].sum() == row["sample_recorded"] and set(per["community"]) == set(counts.index)
 
 
-# ---------------------------------------------------------------- claim
+# ---------------------------------------------------------------- growth by source, and claim C2
 
-def test_claim_c2_supported_then_saturated():
-    groups = zipf_groups(5_000)
-    grid = [20, 200, 5_000]
-    table = richness_table(groups, grid, draws=100)
-    heaps = {a: heaps_fit(d["n"], d["expected"]) for a, d in table.groupby("attribute")}
-    claim = claim_c2(table, heaps, [20, 5_000])
-    assert claim.verdict == "supported" and claim.ci_low > 0 and "'country'" in claim.details
-    # At n >= 200 sex (2 communities) and country are all but complete: nothing left to gain.
-    saturated = richness_table(groups[["sex"]], grid, draws=100, gain_from=200)
-    claim = claim_c2(saturated, {}, [200, 5_000])
-    assert claim.verdict == "not supported" and claim.ci_high == 0
-    with pytest.raises(InputError, match="gain_from=200"):
-        claim_c2(table, heaps, [200, 5_000])
+def test_source_growth_counts_known_answers():
+    # source a holds x (150) and y (50); source b holds x (150) and z (150); min_count 100
+    groups = pd.DataFrame({"g": ["x"] * 150 + ["y"] * 50 + ["x"] * 150 + ["z"] * 150})
+    source = pd.Series(["a"] * 200 + ["b"] * 300)
+    growth = source_growth(groups, source, 100, order=["a", "b"], draws=20)
+    steps = growth.steps[growth.steps.attribute == "g"]
+    assert list(steps.communities) == [1, 2] and list(steps.sources) == ["a", "a, b"]
+    assert growth.increase.set_index("attribute").increase["g"] == 1  # z arrives with b; y never reaches 100
+    either_first = source_growth(groups, source, 100, draws=20)  # a first: 1 -> 2, b first: 2 -> 2
+    assert either_first.increase.set_index("attribute").increase["g"] == 0.5
+    with pytest.raises(InputError, match=r"growth order \['a'\] must name each value"):
+        source_growth(groups, source, 100, order=["a"])
+
+
+def test_claim_c2_can_fail_and_is_not_applicable_without_sources():
+    rng = np.random.default_rng(0)
+    same = pd.DataFrame({"g": rng.choice(list("abc"), 3000)})
+    source = pd.Series(np.repeat(["s1", "s2", "s3"], 1000))
+    flat = claim_c2(same, source, min_count=100, draws=50)
+    assert flat.verdict == "not supported" and flat.effect == 0 and flat.ci_high == 0
+    grows = claim_c2(same.assign(g=same.g.where(source != "s3", "d")), source, min_count=100, draws=50)
+    assert grows.verdict == "supported" and grows.ci_low > 0
+    identity = claim_c2(None, None, min_count=100)
+    assert identity.verdict == "not applicable" and "sampling identity" in identity.rule
 
 
 # ---------------------------------------------------------------- bad input

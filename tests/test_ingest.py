@@ -32,7 +32,7 @@ def config(data_path, **data):
 
 def test_reader_file_round_trip(people, write_study):
     path, frame = people
-    s = study.load("mine", write_study(config(path)))
+    s = study.load("mine", write_study(config(path, drop_test_duplicates=False)))
     prepared = ingest.prepare(s)
     adults = frame[frame.age >= 16]
     assert len(prepared.train) + len(prepared.test) == len(adults)
@@ -59,7 +59,9 @@ def test_datasheet_counts_and_rule(people, write_study):
 
 def test_census_default_population():
     prepared = ingest.prepare(study.load("census"))
-    assert len(prepared.train) == 149175 and len(prepared.test) == 74861
+    # 7,265 of the 74,861 test people are exact copies of a training row (features and label): dropped
+    assert len(prepared.train) == 149175 and len(prepared.test) == 74861 - 7265
+    assert prepared.dropped_rows["test rows identical to a training row (features and label)"] == 7265
     assert prepared.train.age.min() == 16
     assert abs(prepared.train.y.mean() - 0.083) < 0.001
     assert set(prepared.train.sex) == {"Female", "Male"}
@@ -155,7 +157,7 @@ def test_missing_targets_are_dropped_and_counted(people, write_study, tmp_path):
     path, frame = people
     frame.loc[frame.index[:100], "label"] = np.nan
     frame.to_csv(tmp_path / "holes.csv", index=False)
-    prepared = ingest.prepare(study.load("mine", write_study(config(tmp_path / "holes.csv"))))
+    prepared = ingest.prepare(study.load("mine", write_study(config(tmp_path / "holes.csv", drop_test_duplicates=False))))
     adults = frame[frame.age >= 16]
     both = pd.concat([prepared.train, prepared.test])
     assert len(both) == adults.label.notna().sum()
@@ -243,3 +245,15 @@ def test_representation_settings_checked_against_the_data(people, write_study):
     with pytest.raises(InputError, match=r"\['a'\] are not evaluable"):
         preflight.check_data(s, prepared.train, {"group": ["b"]})
     preflight.check_data(s, prepared.train, evaluable)  # a valid setting passes
+
+
+def test_test_rows_copying_a_training_row_are_dropped_and_counted(people, write_study, tmp_path):
+    path, frame = people
+    train_file, test_file = tmp_path / "train.csv", tmp_path / "test.csv"
+    frame.to_csv(train_file, index=False)
+    test = pd.concat([frame.iloc[:7], frame.iloc[:50].assign(hours=frame.hours.iloc[:50] + 0.5)])
+    test.to_csv(test_file, index=False)  # 7 exact copies, 50 rows that differ in one feature
+    kept = ingest.prepare(study.load("mine", write_study(config(train_file, test_path=str(test_file), population=None))))
+    assert len(kept.test) == 50 and kept.dropped_rows["test rows identical to a training row (features and label)"] == 7
+    settings = config(train_file, test_path=str(test_file), population=None, drop_test_duplicates=False)
+    assert len(ingest.prepare(study.load("mine", write_study(settings))).test) == 57

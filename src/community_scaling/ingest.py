@@ -281,6 +281,13 @@ def _check_finite(frame: pd.DataFrame, features: list[str], where: str):
                          "data.exclude_features")
 
 
+def duplicates_of_training_rows(train: pd.DataFrame, test: pd.DataFrame, features: list[str]) -> np.ndarray:
+    """Boolean per test row: identical to some training row in every feature and the label."""
+    columns = [*features, LABEL]
+    key = lambda frame: pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()  # noqa: E731
+    return np.isin(key(test), key(train))
+
+
 def prepare(study: Study) -> Prepared:
     """Read, check and split a study's data; every problem names its culprit."""
     data = study["data"]
@@ -309,9 +316,15 @@ def prepare(study: Study) -> Prepared:
     # derived columns (bands, intersections, outcomes) never are.
     excluded = {data["target"], *data["exclude_features"], *reserved_columns(study)}
     _require_columns(train_raw, data["exclude_features"], "data.exclude_features", where)
+    if data["growth_source"]:
+        _require_columns(train, [data["growth_source"]], "data.growth_source", where)
     features = [c for c in train_raw.columns if c not in excluded]
     for frame, name in ((train, where), (test, test_source[1] if test_source else where)):
         _check_finite(frame, features, name)
+    copies = duplicates_of_training_rows(train, test, features)
+    dropped_rows["test rows identical to a training row (features and label)"] = int(copies.sum())
+    if data["drop_test_duplicates"]:  # a copy of a training row measures memory, not generalisation
+        test = test[~copies].reset_index(drop=True)
     return Prepared(train, test, features, attributes, outcomes, hashes,
                     {k: v for k, v in dropped_rows.items()})
 

@@ -99,6 +99,12 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "intersections": Spec((list,), []),
         "alternative_outcomes": Spec((dict,), {}, help="{name: pandas query}; 1 where true"),
         "exclude_features": Spec((list,), []),
+        "growth_source": Spec(OPT_STR, None, help="C2: column naming each row's source (year, region, language); "
+                                                  "data accumulated source by source; null = C2 not applicable"),
+        "growth_order": Spec((list,), [], help="C2: recruitment order of the sources (e.g. years); [] = every "
+                                               "source taken first in turn"),
+        "drop_test_duplicates": Spec((bool,), True, help="drop test rows identical to a training row (features "
+                                                         "and label); counted in the datasheet either way"),
         "max_train_rows": Spec((int, type(None)), None, lambda v: v is None and None or _positive(v)),
         "max_test_rows": Spec((int, type(None)), None, lambda v: v is None and None or _positive(v)),
     },
