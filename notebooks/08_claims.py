@@ -50,7 +50,8 @@ ledger = ledger.sort_values("claim").reset_index(drop=True)
 ledger.insert(0, "study", run.study.name)
 run.save_table(ledger, "ledger")
 with pd.option_context("display.max_colwidth", 120):
-    display(ledger[["claim", "statement", "test", "effect_name", "effect", "ci_low", "ci_high", "verdict", "rule"]])
+    display(ledger[["claim", "statement", "test", "effect_name", "effect", "ci_low", "ci_high", "level", "verdict",
+                    "grid_agreement", "fragile", "grid", "rule"]])
 
 # %% [markdown]
 # ## The ledger at a glance
@@ -59,8 +60,9 @@ with pd.option_context("display.max_colwidth", 120):
 fig, ax = plt.subplots(figsize=(8, 0.5 * len(ledger) + 1))
 for i, row in enumerate(ledger.itertuples()):
     ax.barh(i, 1, color=VERDICT_COLORS[row.verdict], edgecolor="grey")
-    ax.text(0.02, i, f"{row.claim}: {row.verdict} ({row.effect_name} {row.effect:.3g} "
-            f"[{row.ci_low:.3g}, {row.ci_high:.3g}])", va="center", fontsize=9)
+    ax.text(0.02, i, f"{row.claim}: {row.verdict}{' (fragile)' if row.fragile else ''} "
+            + ("" if row.verdict == "not applicable" else
+               f"({row.effect_name} {row.effect:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}])"), va="center", fontsize=9)
 ax.set(yticks=[], xticks=[], xlim=(0, 1), title=f"{run.study.name}: claims ledger")
 ax.invert_yaxis()
 run.save_figure(fig, "08_ledger")
@@ -82,6 +84,5 @@ counts = ledger.verdict.value_counts()
 display(Markdown(
     f"On study **{run.study.name}** ({run.study['study']['title']}): "
     + ", ".join(f"{counts.get(v, 0)} {v}" for v in claims.VERDICTS) + ".\n\n"
-    + "\n".join(f"- **{r.claim}** ({r.verdict}): {r.statement} {r.effect_name} = {r.effect:.3g} "
-                f"[{r.ci_low:.3g}, {r.ci_high:.3g}]." for r in ledger.itertuples())
+    + "\n".join(map(claims.summary_line, ledger.itertuples()))
 ))

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from community_scaling import claims
 from community_scaling.io import read_parquet_metadata
 from community_scaling.study import NOTEBOOK_PARAMETERS
 
@@ -99,7 +100,7 @@ def test_make_chain_end_to_end(tmp_path):
     assert "Claims ledger" in (reports / "index.html").read_text()
     ledger = pd.read_parquet(results / "ledger.parquet")
     assert sorted(ledger.claim) == [f"C{i}" for i in range(1, 8)]
-    assert set(ledger.verdict) <= {"supported", "not supported", "inconclusive"}
+    assert set(ledger.verdict) <= set(claims.VERDICTS) and ledger.level.eq(claims.LEVEL).all()
     evaluations = pd.read_parquet(results / "evaluations.parquet")
     assert {"model", "scale", "seed", "attribute", "community", "metric", "value"} <= set(evaluations.columns)
     assert evaluations.metric.nunique() >= 8

@@ -8,7 +8,8 @@ import html
 from .io import read_parquet, read_parquet_metadata, write_text
 from .paths import StudyPaths
 
-VERDICT_COLORS = {"supported": "#d9f0d3", "not supported": "#fddbc7", "inconclusive": "#f0f0f0"}
+VERDICT_COLORS = {"supported": "#d9f0d3", "not supported": "#fddbc7", "inconclusive": "#f0f0f0",
+                  "not applicable": "#ffffff"}
 
 
 def index_page(paths: StudyPaths) -> str:

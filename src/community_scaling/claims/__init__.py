@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from ._calibration import MAX_FALSE_POSITIVE_RATE, MIN_POWER, Calibration, calibrate
-from ._record import LEVEL, VERDICTS, Claim, not_applicable, verdict_from_interval
+from ._record import LEVEL, VERDICTS, Claim, not_applicable, summary_line, verdict_from_interval
 from ._sensitivity import sensitivity
 from ._spec import ClaimSpec
 
@@ -42,4 +42,4 @@ def statements() -> dict[str, str]:
 
 __all__ = ["LEVEL", "VERDICTS", "MAX_FALSE_POSITIVE_RATE", "MIN_POWER", "Calibration", "Claim", "ClaimSpec",
            "MODULES", "calibrate", "module", "not_applicable", "sensitivity", "statement", "statements",
-           "verdict_from_interval"]
+           "summary_line", "verdict_from_interval"]

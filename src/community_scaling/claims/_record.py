@@ -59,3 +59,12 @@ def verdict_from_interval(low: float, high: float, threshold: float, direction: 
     if direction == "below":
         return "supported" if high < threshold else "not supported" if low >= threshold else "inconclusive"
     raise ValueError(f"direction must be 'above' or 'below', got {direction!r}")
+
+
+def summary_line(record) -> str:
+    """One markdown line for a ledger row (a Claim or a row of the ledger table)."""
+    robustness = f"; fragile: {record.grid_agreement:.0%} of its grid agrees" if record.fragile else ""
+    if record.verdict == "not applicable":
+        return f"- **{record.claim}** (not applicable): {record.statement} {record.details}"
+    return (f"- **{record.claim}** ({record.verdict}{robustness}): {record.statement} {record.effect_name} = "
+            f"{record.effect:.3g} [{record.ci_low:.3g}, {record.ci_high:.3g}].")
