@@ -16,7 +16,7 @@
 # slowly, plateau, or get worse? And does a community gain more from its own
 # training rows than from anyone's (Rolf et al. 2021)?
 #
-# Methods (details in `src/community_scaling/scaling_fits.py`):
+# Methods (details in `src/community_scaling/scaling_fits/`):
 #
 # - **Forms:** power law with an irreducible floor, e(n) = e_inf + b n^-c; the
 #   saturating form M4 of Alabdulmohsin et al. (2022); a broken power law with
