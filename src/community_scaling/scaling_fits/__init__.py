@@ -4,6 +4,7 @@ extrapolation-based form choice, per-community trend labels and slope heterogene
 Modules: forms (the curves), fitting (one robust fit), resampling (seed draws, test-row
 replicates, intervals: shared by every analysis), bootstrap, extrapolation (and form choice),
 trends, heterogeneity, floors, rolf (Rolf et al. 2021), table (the input contract),
+baselines (C1: the law against simple baselines), exponents (C3: excess-error exponents),
 all_curves (fit_all), synthetic (known-answer data).
 
 Conventions. Error e (lower is better) against training-set size n > 0.
@@ -25,14 +26,16 @@ the coverage of both.
 from __future__ import annotations
 
 from .all_curves import FitAllResult, fit_all
+from .baselines import BASELINES, MARGIN_RULE, aggregate_margins, extrapolation_margin, split_sizes
 from .bootstrap import BootstrapResult, bootstrap_fit
+from .exponents import GAP_RULE, community_exponents, exponent_samples, profile_fit
 from .extrapolation import CHOICE_RULE, ExtrapolationResult, FormChoice, choose_form, extrapolation_error
 from .fitting import HUBER_K, LOOSE, MAX_NFEV, MIN_F_SCALE, TIGHT, FitResult, fit_curve
 from .floors import FLOOR_RULE, floor_differences
 from .forms import (BROKEN_POWER_LAW, DEFAULT_FORMS, FORMS, M4, POWER_LAW_FLOOR, Context, Form, _m4_excess,
                     get_form, make_context)
 from .heterogeneity import HeterogeneityResult, slope_heterogeneity
-from .resampling import INTERVALS, bootstrap_interval, seed_draws, widening
+from .resampling import INTERVALS, bootstrap_interval, joint_resamples, seed_draws, widening
 from .rolf import ROLF_PARAMS, RolfResult, fit_rolf
 from .synthetic import interval_coverage, simulate_curve, synthetic_table, true_curve
 from .table import (AGGREGATE, ERROR_RATES, KEY, REPLICATE_COLUMNS, TABLE_COLUMNS, check_table,
@@ -40,12 +43,13 @@ from .table import (AGGREGATE, ERROR_RATES, KEY, REPLICATE_COLUMNS, TABLE_COLUMN
 from .trends import TREND_RULE, SlopeSamples, TrendResult, classify_trend, upper_half_slope, upper_sizes
 
 __all__ = [
-    "AGGREGATE", "BROKEN_POWER_LAW", "CHOICE_RULE", "DEFAULT_FORMS", "ERROR_RATES", "FLOOR_RULE", "FORMS",
+    "AGGREGATE", "BASELINES", "GAP_RULE", "MARGIN_RULE", "BROKEN_POWER_LAW", "CHOICE_RULE", "DEFAULT_FORMS", "ERROR_RATES", "FLOOR_RULE", "FORMS",
     "HUBER_K", "INTERVALS", "KEY", "LOOSE", "M4", "MAX_NFEV", "MIN_F_SCALE", "POWER_LAW_FLOOR",
     "REPLICATE_COLUMNS", "ROLF_PARAMS", "TABLE_COLUMNS", "TIGHT", "TREND_RULE",
     "BootstrapResult", "Context", "ExtrapolationResult", "FitAllResult", "FitResult", "Form", "FormChoice",
     "HeterogeneityResult", "RolfResult", "SlopeSamples", "TrendResult",
-    "bootstrap_fit", "bootstrap_interval", "check_table", "choose_form", "classify_trend", "extrapolation_error",
+    "aggregate_margins", "community_exponents", "exponent_samples", "extrapolation_margin", "joint_resamples",
+    "profile_fit", "split_sizes", "bootstrap_fit", "bootstrap_interval", "check_table", "choose_form", "classify_trend", "extrapolation_error",
     "fit_all", "fit_curve", "fit_rolf", "floor_differences", "get_form", "interval_coverage", "make_context",
     "noise_sources", "seed_draws", "simulate_curve", "slope_heterogeneity", "synthetic_table", "true_curve",
     "upper_half_slope", "upper_sizes", "widening",

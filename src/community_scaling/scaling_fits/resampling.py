@@ -57,3 +57,26 @@ def _check_replicates(e_replicates, n_points: int, n_boot: int):
     if reps.shape != (n_points, n_boot):
         raise InputError(f"e_replicates has shape {reps.shape}; expected (points, n_boot) = ({n_points}, {n_boot})")
     return np.where(reps > 0, reps, np.nan)
+
+
+def joint_resamples(e, seed_ids, n_boot: int, rng_seed: int = 0, e_replicates=None) -> tuple[np.ndarray, np.ndarray]:
+    """Values and weights of a curve's points on the data (row 0) and n_boot joint resamples (rows 1..n_boot).
+
+    Resample r draws seeds with replacement (seed_draws: the same draws for every curve with the
+    same seeds and rng_seed, so curves pair up) and, with `e_replicates` (points x n_boot), takes
+    its values from test-row replicate r - 1 (one test set scores every curve, so the same
+    replicate is shared by all of them). Weights are how often a point's seed was drawn; unusable
+    values (<= 0 or missing) get weight 0 and value 1. Returns (values, weights), each (n_boot + 1, points).
+    """
+    e = np.asarray(e, float).ravel()
+    labels, codes = np.unique(np.asarray(seed_ids).ravel(), return_inverse=True)
+    if labels.size < 2:
+        raise InputError("resampling needs at least 2 seeds")
+    counts = np.zeros((n_boot + 1, labels.size))
+    counts[0] = 1.0
+    draws = seed_draws(labels.size, n_boot, rng_seed)
+    np.add.at(counts, (np.repeat(np.arange(1, n_boot + 1), labels.size), draws.ravel()), 1.0)
+    reps = _check_replicates(e_replicates, e.size, n_boot)
+    values = np.vstack([e, np.broadcast_to(e, (n_boot, e.size)) if reps is None else reps.T])
+    usable = np.isfinite(values) & (values > 0)
+    return np.where(usable, values, 1.0), np.where(usable, counts[:, codes], 0.0)

@@ -13,6 +13,9 @@ from .bootstrap import bootstrap_fit
 from .forms import Context, get_form
 from .table import AGGREGATE
 
+# the census study's swept sizes: 128 doubling to 131,072, then all 149,175 training rows
+CENSUS_SIZES = np.array([128 * 2 ** k for k in range(11)] + [149_175], float)
+
 
 def simulate_curve(form, params: dict, sizes=None, n_seeds: int = 5, noise_sd: float = 0.05,
                    seed_sd: float = 0.0, rng=None) -> pd.DataFrame:

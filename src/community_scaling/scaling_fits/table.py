@@ -74,3 +74,32 @@ def check_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     if aggregate.empty:
         raise InputError("no aggregate rows (attribute='all', community='all') for metric " + repr(metric))
     return frame
+
+
+def replicate_arrays(replicates: pd.DataFrame | None, n_boot: int) -> dict | None:
+    """As _replicate_matrices, without pandas pivots (fast on millions of rows): key -> (index of
+    (seed, scale) points, (points, n_boot) float array). Every point needs replicates 0..n_boot-1."""
+    if replicates is None:
+        return None
+    require_columns(replicates, REPLICATE_COLUMNS, "replicates table")
+    ordered = replicates.sort_values([*KEY, "seed", "scale", "replicate"], kind="stable")
+    if len(ordered) % n_boot or not (ordered.replicate.to_numpy().reshape(-1, n_boot) == np.arange(n_boot)).all():
+        raise InputError(f"replicates must hold replicates 0..{n_boot - 1} (n_boot = {n_boot}) once for every point")
+    heads = ordered.iloc[::n_boot]
+    values = ordered.value.to_numpy(float).reshape(-1, n_boot)
+    out = {}
+    for key, rows in heads.groupby(KEY, sort=False).indices.items():
+        index = pd.MultiIndex.from_arrays([heads.seed.to_numpy()[rows], heads.scale.to_numpy()[rows]])
+        out[key] = (index, values[rows])
+    return out
+
+
+def aligned_array(arrays: dict | None, key, curve: pd.DataFrame):
+    """The (points, n_boot) replicates of one curve in the curve's row order (from replicate_arrays); None if absent."""
+    if arrays is None or key not in arrays:
+        return None
+    index, values = arrays[key]
+    where = index.get_indexer(pd.MultiIndex.from_arrays([curve["seed"].to_numpy(), curve["scale"].to_numpy()]))
+    if (where < 0).any():
+        raise InputError(f"replicates of curve {dict(zip(KEY, key))} lack some (seed, scale) points of the table")
+    return values[where]

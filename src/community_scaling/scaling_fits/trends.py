@@ -55,10 +55,12 @@ def upper_half_slope(n, e, seed_ids, n_boot: int = 200, rng_seed: int = 0, e_rep
 
 
 TREND_RULE = ("slope = OLS slope of log error on log n over the upper half of the swept log-n range (all seeds), "
-              "with a seed-bootstrap interval; 'worsening' if the interval lies above 0; else 'plateaued' if its "
-              "upper end is above -tol (no demonstrable improvement of at least tol); else 'slower' / 'faster' "
-              "if the interval of (community slope - aggregate slope), from the same seed resamples, lies above / "
-              "below 0, and 'like aggregate' otherwise ('improving' when no aggregate is given)")
+              "with a seed-bootstrap interval; 'worsening' if the interval lies above 0; 'plateaued' if it lies "
+              "within (-tol, tol) (shown flat); 'uncertain' if its upper end is above -tol otherwise (no "
+              "demonstrable improvement of at least tol, but not shown flat either: too noisy to tell); else "
+              "'slower' / 'faster' if the interval of (community slope - aggregate slope), from the same seed "
+              "resamples, lies above / below 0, and 'like aggregate' otherwise ('improving' when no aggregate "
+              "is given)")
 
 
 @dataclass
@@ -80,7 +82,7 @@ class TrendResult:
 def classify_trend(n, e, seed_ids, aggregate_slope_samples=None, tol: float = 0.02, *, n_boot: int = 200,
                    rng_seed: int = 0, level: float = 0.95, interval: str = "cluster_t",
                    e_replicates=None) -> TrendResult:
-    """Label a community's curve: worsening / plateaued / slower / faster / like aggregate.
+    """Label a community's curve: worsening / plateaued / uncertain / slower / faster / like aggregate.
 
     Rule: see TREND_RULE. `aggregate_slope_samples` is the aggregate's SlopeSamples (from
     upper_half_slope with the same n_boot and rng_seed), so both are computed on the same seed
@@ -93,8 +95,10 @@ def classify_trend(n, e, seed_ids, aggregate_slope_samples=None, tol: float = 0.
     result = TrendResult(label="", slope=own.slope, slope_ci_low=float(lo), slope_ci_high=float(hi), n_seeds=g)
     if lo > 0:
         result.label = "worsening"
-    elif hi > -tol:
+    elif -tol < lo and hi < tol:
         result.label = "plateaued"
+    elif hi > -tol:
+        result.label = "uncertain"
     if aggregate_slope_samples is not None:
         agg = aggregate_slope_samples
         if not isinstance(agg, SlopeSamples):
