@@ -287,16 +287,16 @@ run.show_provenance()
 # %%
 run.save_claims([c1_claim, c3_claim])
 labels = fits.curves[fits.curves.attribute != "all"].trend.value_counts()
-grid_text = lambda claim: (f"it holds over {claim.grid_agreement:.0%} of the grid ({claim.grid})"
-                           + (": **fragile**" if claim.fragile else ""))
-display(Markdown(
-    f"**C1 ({c1_claim.verdict}):** {c1_claim.effect_name} = {c1_claim.effect:.3g} [{c1_claim.ci_low:.3g}, "
-    f"{c1_claim.ci_high:.3g}]; {grid_text(c1_claim)}. {c1_claim.details}\n\n"
-    f"**C3 ({c3_claim.verdict}):** {c3_claim.effect_name} = {c3_claim.effect:.3g} [{c3_claim.ci_low:.3g}, "
-    f"{c3_claim.ci_high:.3g}]; {grid_text(c3_claim)}. {c3_claim.details}\n\n"
-    "Descriptive trend labels (upper-half log-log slope) over all model x community curves: "
-    + ", ".join(f"{k} {v}" for k, v in labels.items()) + "."
-))
+found = []
+for claim in (c1_claim, c3_claim):
+    if claim.verdict == "not applicable":
+        found.append(f"**{claim.claim} (not applicable):** {claim.details}")
+        continue
+    found.append(f"**{claim.claim} ({claim.verdict}):** {claim.effect_name} = {claim.effect:.3g} "
+                 f"[{claim.ci_low:.3g}, {claim.ci_high:.3g}]; the verdict holds over {claim.grid_agreement:.0%} of "
+                 f"the grid ({claim.grid}){': **fragile**' if claim.fragile else ''}. {claim.details}")
+display(Markdown("\n\n".join(found) + "\n\nDescriptive trend labels (upper-half log-log slope) over all "
+                 "model x community curves: " + ", ".join(f"{k} {v}" for k, v in labels.items()) + "."))
 chosen = fits.curves.chosen_form.value_counts()
 het = fits.heterogeneity_tests
 display(Markdown(
