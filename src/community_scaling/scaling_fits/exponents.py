@@ -125,7 +125,8 @@ def community_exponents(table: pd.DataFrame, metric: str = "error", replicates: 
             continue
         own, agg = samples[key], samples[agg_key]
         g = meta["n_seeds"]
-        c_lo, c_hi = bootstrap_interval(own.c.to_numpy()[1:], g, level, interval, lower=C_GRID[0], upper=C_GRID[-1])
+        c_lo, c_hi = bootstrap_interval(own.c.to_numpy()[1:], g, level, interval, lower=C_GRID[0],
+                                        upper=C_GRID[-1])
         gaps = agg.c.to_numpy()[1:] - own.c.to_numpy()[1:]
         gap = float(agg.c.iloc[0] - own.c.iloc[0])
         se = float(np.std(gaps, ddof=1) * np.sqrt(g / (g - 1)))
