@@ -33,7 +33,7 @@ REPORTS := $(ROOT)/reports/$(STUDY)
 NB := $(REPORTS)/notebooks
 HTML := $(REPORTS)/html
 STAMPS := $(ROOT)/build/$(STUDY)/params
-SRC := $(wildcard src/community_scaling/*.py)
+SRC := $(wildcard src/community_scaling/*.py src/community_scaling/*/*.py)
 NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims
 
 # A study name becomes folders that `make clean` deletes: check it (same pattern as

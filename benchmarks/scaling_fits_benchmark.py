@@ -1,4 +1,4 @@
-"""Figures for the scaling-law fits (src/community_scaling/scaling_fits.py).
+"""Figures for the scaling-law fits (src/community_scaling/scaling_fits/).
 
 Prints:
   1. coverage of nominal 95% seed-bootstrap intervals for the exponent c of a power law

@@ -56,7 +56,10 @@ def test_noisy_sweep_intervals_cover_the_truth():
     row = result.effects.iloc[0]
     truth = rp.own_row_advantage(TRUTH, 0.02 * max(TOTALS), max(TOTALS))
     assert row.own_row_advantage_ci_low <= truth <= row.own_row_advantage_ci_high
-    assert row.own_row_advantage_ci_low > 1
+    assert row.own_row_advantage_ci_low > 1 and row.own_row_advantage_identified
+    # rows from anyone else worth nothing: the advantage hits its cap and is "not identified", not a number
+    flat_total = sweep({**TRUTH, "t": 0.0}, noise=0.0)
+    assert not rp.fit_representation(flat_total, n_boot=0).effects.own_row_advantage_identified.iloc[0]
 
 
 def test_own_row_advantage_matches_finite_differences():

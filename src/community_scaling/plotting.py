@@ -12,7 +12,7 @@ import seaborn as sns  # noqa: E402
 
 MODEL_COLORS = {"logistic_regression": "#1b9e77", "gradient_boosting": "#d95f02"}
 TREND_COLORS = {"like aggregate": "#4daf4a", "faster": "#377eb8", "slower": "#ff7f00",
-                "plateaued": "#984ea3", "worsening": "#e41a1c"}
+                "plateaued": "#984ea3", "uncertain": "#bdbdbd", "worsening": "#e41a1c"}
 
 
 def set_style():

@@ -30,7 +30,7 @@ from . import scaling_fits as sf
 from .io import InputError, require_columns
 
 REQUIRED = ("model", "scale", "seed", "community_count", "attribute", "community", "metric", "value")
-RATIO_CAP = 1e6  # an own-row advantage above this is reported as the cap (general data ~ no effect)
+RATIO_CAP = 1e6  # an own-row advantage at this cap (or an interval reaching it) is 'not identified'
 OFFSET = 1.0
 
 RULE = ("per community, at each total n: the error at the largest share minus the error at share 0, "
@@ -142,6 +142,9 @@ def _fit_community(key: dict, g: pd.DataFrame, share, n_boot: int, rng_seed: int
         if samples is not None:
             low, high = _interval(of_samples(samples), fit.n_seeds, log=log and float(estimate) > 0, lower=lower)
             row[f"{name}_ci_low"], row[f"{name}_ci_high"] = float(low), float(high)
+    # at the cap the data cannot tell how much more an own row is worth: a number would mislead
+    row["own_row_advantage_identified"] = bool(row["own_row_advantage"] < RATIO_CAP
+                                               and row.get("own_row_advantage_ci_high", 0.0) < RATIO_CAP)
     curves = []
     for total in sorted(g["scale"].unique()):
         grid = np.linspace(0, g.loc[g["scale"] == total, "community_count"].max(), 60)

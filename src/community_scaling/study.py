@@ -135,9 +135,19 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "bootstrap": Spec((int,), 200, lambda v: None if v >= 0 else "must be >= 0"),
         "holdout_sizes": Spec((int,), 2, _positive),
         "trend_tolerance": Spec(NUMBER, 0.02, _positive),
-        "extrapolation_tolerance": Spec(NUMBER, 0.1, _positive, "C1: largest held-out log-RMSE of a power law"),
+        "extrapolation_doublings": Spec(NUMBER, 3.0, _positive,
+                                        "C1: the power law is fitted on sizes n <= n_max / 2^this and must predict "
+                                        "every larger size better than the baselines (flat last value; power law "
+                                        "without floor)"),
         "not_following_share": Spec(NUMBER, 0.05, _fraction,
-                                    "C3 is supported when more than this share of communities do not follow"),
+                                    "C3 is supported when the share of communities shown to improve more slowly "
+                                    "than the aggregate (exponent of the excess error, one-sided, Holm) is above this"),
+        "floor_gain": Spec(NUMBER, 0.001, _positive,
+                           "C3: a community whose predicted error gain from one more doubling of n (upper end of "
+                           "its 95% interval) is below this is 'at its floor: nothing left to gain'"),
+        "exponent_margin": Spec(NUMBER, 0.1, _positive,
+                                "C3: a community is shown not to lag when its exponent is, with Holm-corrected 95% "
+                                "confidence, less than this below the aggregate's (sets the upper end of the share)"),
     },
     "metrics": {
         "disagreement_share": Spec(NUMBER, 0.1, _fraction,

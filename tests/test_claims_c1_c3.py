@@ -1,0 +1,89 @@
+"""C1 (power law against baselines) and C3 (communities left behind): known answers, the
+cases the old tests confused (a higher floor, a community at its floor, a faster one), and a
+reduced null calibration and power."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from community_scaling import claims
+from community_scaling import scaling_fits as sf
+from community_scaling.claims import c1_aggregate_power_law as c1, c3_communities_left_behind as c3
+from community_scaling.io import InputError
+
+SIZES = sf.synthetic.CENSUS_SIZES
+
+
+def test_census_sizes_hold_out_more_than_three_doublings():
+    fitted, held = sf.split_sizes(SIZES, 3.0)
+    assert fitted[-1] == 16_384 and held.tolist() == [32_768, 65_536, 131_072, 149_175]
+    assert np.log2(held[-1] / fitted[-1]) >= 3
+    with pytest.raises(InputError, match="leaves 2 sizes to fit"):
+        sf.split_sizes([128, 256, 512, 1024, 2048, 4000], 3.0)
+
+
+def test_profile_fit_recovers_a_noise_free_power_law_with_floor():
+    n = np.tile(SIZES, 3)
+    e = 0.06 + 1.5 * n ** -0.45
+    c, e_inf, b = sf.profile_fit(n, e[None, :], np.ones((1, n.size)))
+    assert c[0] == pytest.approx(0.45, rel=0.02) and e_inf[0] == pytest.approx(0.06, rel=0.02)
+
+
+def test_c1_known_answers_and_not_applicable():
+    rng = np.random.default_rng(5)
+    assert c1.evaluate(*c1._true(rng), n_boot=c1.CALIBRATION_BOOT).verdict == "supported"
+    saturated = c1._generated(lambda n: 0.1 + 0.15 * np.exp(-n / 500), rng)  # flat before the held-out sizes
+    claim = c1.evaluate(*saturated, n_boot=c1.CALIBRATION_BOOT)
+    assert claim.verdict == "not supported" and claim.ci_high <= 0 and "3.19 doublings" in claim.details
+    few = saturated[0][saturated[0].scale <= 2048]  # 128..2048: 2 sizes below 2048 / 8
+    assert c1.evaluate(few, None, n_boot=40).verdict == "not applicable"
+
+
+def _one_model(curves: dict, n_eval: dict, seeds=5, sd=0.01, rng=0) -> pd.DataFrame:
+    rng = np.random.default_rng(rng)
+    rows = []
+    for community, fn in curves.items():
+        for s in range(seeds):
+            rows.append(pd.DataFrame({"model": "m", "scale": SIZES, "seed": s,
+                                      "attribute": "all" if community == "all" else "group", "community": community,
+                                      "metric": "error", "value": fn(SIZES) * np.exp(rng.normal(0, sd, SIZES.size)),
+                                      "n_eval": n_eval[community]}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_c3_separates_a_higher_floor_a_community_at_its_floor_and_a_faster_one_from_slower():
+    curves = {"all": lambda n: 0.05 + 4.0 * n ** -0.5,
+              "higher_floor": lambda n: 0.15 + 4.0 * n ** -0.5,   # flatter log-log slope, same exponent
+              "at_floor": lambda n: 0.12 + 0 * n,                  # nothing left to gain
+              "faster": lambda n: 0.05 + 12.0 * n ** -0.6,
+              "slower": lambda n: 0.05 + 0.4 * n ** -0.2}
+    table = _one_model(curves, {k: 5000 for k in curves})
+    status = c3.classify(sf.community_exponents(table, n_boot=100)).set_index("community").status
+    assert status["slower"] == "slower" and status["at_floor"] == "at its floor"
+    assert status["higher_floor"] == "not lagging" and status["faster"] == "not lagging"
+    claim = c3.evaluate(sf.community_exponents(table, n_boot=100))
+    assert claim.verdict == "supported" and claim.effect == pytest.approx(1 / 4)
+    assert "1 slower, 1 at their floor" in claim.details
+
+
+def test_c3_without_slower_communities_is_not_supported_and_missing_aggregate_is_not_applicable():
+    curves = {"all": lambda n: 0.05 + 1.5 * n ** -0.5, **{f"g{k}": (lambda n: 0.08 + 1.5 * n ** -0.5)
+                                                         for k in range(6)}}
+    table = _one_model(curves, {k: 5000 for k in curves}, sd=0.005)
+    claim = c3.evaluate(sf.community_exponents(table, n_boot=100))
+    assert claim.verdict == "not supported" and claim.ci_high == 0
+    exponents = sf.community_exponents(pd.concat([table[table.community == "all"].assign(model="other"),
+                                                  table[table.community != "all"]]), n_boot=40)
+    assert (exponents.reason == "no aggregate curve for this model").all()
+    assert c3.evaluate(exponents).verdict == "not applicable"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("claim", ["C1", "C3"])
+def test_reduced_calibration(claim):
+    module = claims.module(claim)
+    row = claims.calibrate(claim, module.CALIBRATION, n_rep=60, seed=1, n_jobs=1)
+    assert row["false_positive_rate_low"] <= claims.MAX_FALSE_POSITIVE_RATE, row
+    assert row["power_high"] >= claims.MIN_POWER, row
