@@ -123,9 +123,9 @@ curvature.round(4)
 # ## C7: the cheapest small configuration within the margin, per community
 
 # %%
-served, shares = served_table(declared.targets, declared.configs, declared.point, declared.boot,
-                              declared.trivial_point, declared.trivial_boot, config["margin"], config["small_share"],
-                              claims.LEVEL)
+served, shares, majority = served_table(declared.targets, declared.configs, declared.point, declared.boot,
+                                        declared.trivial_point, declared.trivial_boot, config["margin"],
+                                        config["small_share"], claims.LEVEL)
 run.save_table(served, "small_models_served")
 fig, ax = plt.subplots(figsize=(7, 0.22 * len(served) + 1))
 labels = served.attribute + ": " + served.community
