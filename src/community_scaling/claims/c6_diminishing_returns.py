@@ -15,7 +15,7 @@ from ..diminishing_returns import curvature_table
 from ..error_draws import LossDraws
 from ..io import InputError
 from ._calibration import Calibration
-from ._record import LEVEL, Claim
+from ._record import LEVEL, Claim, not_applicable
 from ._spec import ClaimSpec
 
 SPEC = ClaimSpec("C6", "Compute grows faster than performance (diminishing returns).",
@@ -28,7 +28,12 @@ def evaluate(draws: Mapping[str, LossDraws], loss: str = "error", skip_smallest:
     """C6 from LossDraws per loss: the curvature 2c of log loss in log2 compute on every curve."""
     if loss not in draws:
         raise InputError(f"no loss draws for {loss!r}; computed: {sorted(draws)}")
-    table = curvature_table(draws[loss].configs, draws[loss].point, draws[loss].boot, skip_smallest, LEVEL)
+    try:
+        table = curvature_table(draws[loss].configs, draws[loss].point, draws[loss].boot, skip_smallest, LEVEL)
+    except InputError as error:  # too few points on some curve: this study cannot test the claim at this setting
+        if "at least 4" not in str(error):
+            raise
+        return not_applicable("C6", str(error), effect_name="shrinkage of the gain per doubling of compute (2c)")
     weakest = table.loc[table.ci_low.idxmin()]
     if (table.ci_low > 0).all():
         verdict = "supported"
