@@ -75,5 +75,5 @@ CALIBRATION = Calibration(
                       "test rows (about 5,000 per community), 3 seeds, 6 doublings of compute, 100 joint resamples"),
     effect=("9 of 10 communities (0.9) served: their error reaches its floor by the second (small, 1/16 of the "
             "largest compute) configuration; the other is 0.4 of the gap (0.12) above it; 50,000 test rows (about "
-            "5,000 per community), 3 seeds, 100 joint resamples; power is low for communities of a few hundred "
-            "rows or 80% served (measured: about 55% at 0.8 served and 2,000 rows per community)"))
+            "5,000 per community), 3 seeds, 100 joint resamples. Power is lower for smaller communities or a "
+            "smaller served share (about 0.55 over 20 replicates at 0.8 served and 2,000 rows per community)"))
