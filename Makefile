@@ -119,7 +119,8 @@ $(NB)/02_communities.ipynb $(RESULTS)/claims_02_communities.parquet &: \
   $(RESULTS)/datasheet.parquet
 	$(papermill)
 
-$(NB)/03_sweep.ipynb $(RESULTS)/units.parquet $(RESULTS)/evaluations.parquet $(RESULTS)/representation.parquet &: \
+$(NB)/03_sweep.ipynb $(RESULTS)/units.parquet $(RESULTS)/evaluations.parquet $(RESULTS)/representation.parquet \
+  $(RESULTS)/capacity_units.parquet &: \
   notebooks/03_sweep.ipynb $(call section,data evaluation sweep representation) $(SRC) \
   $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet
 	$(papermill)
@@ -139,8 +140,9 @@ $(NB)/06_values.ipynb $(RESULTS)/claims_06_values.parquet &: \
 	$(papermill)
 
 $(NB)/07_cost.ipynb $(RESULTS)/claims_07_cost.parquet &: \
-  notebooks/07_cost.ipynb $(call section,cost figures) $(SRC) $(RESULTS)/units.parquet \
-  $(RESULTS)/evaluations.parquet
+  notebooks/07_cost.ipynb $(call section,evaluation cost figures) $(SRC) $(RESULTS)/units.parquet \
+  $(RESULTS)/evaluations.parquet $(RESULTS)/capacity_units.parquet $(PROCESSED)/test.parquet \
+  $(RESULTS)/datasheet.parquet
 	$(papermill)
 
 CLAIM_TABLES := $(foreach n,02_communities 04_scaling_fits 05_metrics 06_values 07_cost,$(RESULTS)/claims_$(n).parquet)

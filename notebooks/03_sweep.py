@@ -22,6 +22,15 @@
 # (`sweep.backend`, `sweep.scheduler_address`). Every unit's test-set scores are
 # kept, and scored here into one tidy table (model x size x seed x community x
 # metric) that every later notebook reads.
+#
+# Hyperparameters stay fixed along each curve: gradient boosting runs with early
+# stopping off unless the study declares it (scikit-learn would otherwise switch
+# it on above 10,000 rows, a hidden change of capacity between two swept sizes),
+# and every unit records the iterations it actually ran. A second axis varies
+# **model capacity** (`sweep.capacity`: one hyperparameter per model, such as
+# gradient boosting's number of boosting rounds) at a few training sizes
+# (`sweep.capacity_sizes`), so notebook 7 can speak of model size as well as
+# data size.
 
 # %% tags=["parameters"]
 study = "smoke"
@@ -41,7 +50,8 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from community_scaling import ingest, metrics, preflight, sweep
+from community_scaling import error_draws, ingest, metrics, preflight, sweep
+from community_scaling.study import capacity_sizes
 from community_scaling.plotting import MODEL_COLORS
 
 config = run.study["sweep"]
@@ -52,6 +62,10 @@ sizes = run.study.sizes(n_train)
 # Before any model is fitted: every model family and hyperparameter, and the representation
 # sweep's communities and totals against the data.
 preflight.check_models(config["models"])
+for model, axis in config["capacity"].items():  # every capacity value builds and fits too
+    for parameter, values in axis.items():
+        for value in values:
+            preflight.check_models({model: {**config["models"][model], parameter: value}})
 preflight.check_data(run.study, train_communities, ingest.evaluable_communities(run.load_table("datasheet")))
 units = sweep.plan_units(config["models"], sizes, config["seeds"])
 display(Markdown(f"{len(units)} units: {len(config['models'])} models x {len(sizes)} sizes "
@@ -63,7 +77,8 @@ unit_table = sweep.run_sweep(units, run.paths.processed, run.paths.unit_cache, c
                              config["n_jobs"], config["scheduler_address"])
 sweep_wall = time.perf_counter() - started
 run.save_table(unit_table, "units")
-unit_table.groupby(["model", "scale"])[["cpu_seconds", "fit_seconds", "predict_seconds"]].mean().round(3)
+unit_table.groupby(["model", "scale"])[["iterations", "fit_operations", "cpu_seconds", "fit_seconds",
+                                        "predict_seconds"]].mean().round(3)
 
 # %% [markdown]
 # ## Scoring every unit, per community
@@ -89,6 +104,40 @@ sns.lineplot(aggregate, x="scale", y="value", hue="model", palette=MODEL_COLORS,
 ax.set(xscale="log", yscale="log", xlabel="training-set size n", ylabel="test error (all people)",
        title=f"{run.study.name}: aggregate error vs training-set size (band: range over seeds)")
 run.save_figure(fig, "03_aggregate_error")
+
+# %% [markdown]
+# ## The capacity axis: one hyperparameter varied at fixed training sizes
+#
+# Each value of the declared hyperparameter is fitted at each capacity size with
+# every seed, the model's other hyperparameters as in the training-rows sweep.
+# Notebook 7 reads these units with the others.
+
+# %%
+cap_sizes = capacity_sizes(run.study, n_train)
+cap_units = sweep.plan_capacity_units(config["models"], config["capacity"], cap_sizes, config["seeds"])
+started = time.perf_counter()
+if cap_units:
+    capacity_table = sweep.run_sweep(cap_units, run.paths.processed, run.paths.unit_cache, config["backend"],
+                                     config["n_jobs"], config["scheduler_address"])
+    cap_errors = error_draws.row_losses(test["y"].to_numpy(), sweep.load_scores(capacity_table, run.paths.unit_cache),
+                                        "error", run.study["evaluation"]["threshold"]).mean(axis=1)
+    capacity_table = capacity_table.assign(error=cap_errors)
+else:
+    capacity_table = pd.DataFrame(columns=[*unit_table.columns, "capacity_parameter", "capacity", "error"])
+capacity_wall = time.perf_counter() - started
+run.save_table(capacity_table, "capacity_units")
+display(Markdown(f"{len(cap_units)} capacity units: " + ("; ".join(
+    f"{m}: {p} in {v}" for m, axis in config["capacity"].items() for p, v in axis.items())
+    + f" at n = {', '.join(f'{n:,}' for n in cap_sizes)}" if cap_units else "no capacity axis declared") + "."))
+if cap_units:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    sns.lineplot(capacity_table, x="capacity", y="error", hue="model", style="scale", palette=MODEL_COLORS,
+                 marker="o", errorbar=("pi", 100), ax=ax)
+    ax.set(xscale="log", xlabel="capacity (the declared hyperparameter)", ylabel="test error (all people)",
+           title=f"{run.study.name}: aggregate error vs model capacity")
+    run.save_figure(fig, "03_capacity_error")
+capacity_table.groupby(["model", "scale", "capacity"])[["iterations", "fit_operations", "error"]].mean() \
+    if cap_units else capacity_table
 
 # %% [markdown]
 # ## Representation sweep: the same total n, a community's share varied
@@ -127,7 +176,8 @@ if representation["attribute"]:
 run.save_table(rep_rows.reset_index(drop=True), "representation")
 run.save_table(pd.DataFrame([{"sweep_wall_seconds": sweep_wall, "scoring_wall_seconds": scoring_wall,
                               "units": len(units), "representation_wall_seconds": rep_wall,
-                              "representation_units": rep_count}]), "sweep_timing")
+                              "representation_units": rep_count, "capacity_wall_seconds": capacity_wall,
+                              "capacity_units": len(cap_units)}]), "sweep_timing")
 rep_rows.head()
 
 # %% [markdown]
@@ -147,5 +197,14 @@ means = aggregate.groupby(["model", "scale"]).value.mean().unstack("scale")
 lines = [f"- **{model}:** error {row.iloc[0]:.4f} at n = {row.index[0]:,}, {row.iloc[-1]:.4f} at n = {row.index[-1]:,} "
          f"({row.iloc[-1] / row.iloc[0] - 1:+.0%})" for model, row in means.iterrows()]
 degenerate = int(unit_table.degenerate.sum())
-display(Markdown("\n".join(lines) + f"\n\n{len(unit_table)} units, {unit_table.cpu_seconds.sum():.0f} CPU-seconds in all; "
-                 f"{degenerate} unit(s) drew a one-class sample and predict its base rate."))
+iterations = unit_table[~unit_table.degenerate].groupby("model").iterations.agg(["min", "max"])
+capacity_lines = []
+for (model, parameter, scale), group in capacity_table.groupby(["model", "capacity_parameter", "scale"]):
+    curve = group.groupby("capacity").error.mean()
+    capacity_lines.append(f"- **{model}, {parameter} at n = {scale:,}:** error {curve.iloc[0]:.4f} at "
+                          f"{curve.index[0]:g}, {curve.iloc[-1]:.4f} at {curve.index[-1]:g}")
+display(Markdown("\n".join(lines + capacity_lines)
+                 + f"\n\n{len(unit_table)} units along training rows and {len(cap_units)} along capacity, "
+                 f"{unit_table.cpu_seconds.sum() + capacity_table.cpu_seconds.sum():.0f} CPU-seconds in all; "
+                 f"{degenerate} unit(s) drew a one-class sample and predict its base rate. Iterations actually run: "
+                 + "; ".join(f"{m} {r['min']}-{r['max']}" for m, r in iterations.iterrows()) + "."))

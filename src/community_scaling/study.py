@@ -67,6 +67,24 @@ def _sizes(value):
     return None
 
 
+def _capacity(value):
+    for model, axis in value.items():
+        if not isinstance(axis, dict) or len(axis) != 1:
+            return f"{model} must map exactly one hyperparameter to a list of values"
+        (parameter, values), = axis.items()
+        if not isinstance(values, list) or len(values) < 3 or len(set(map(str, values))) != len(values):
+            return f"{model}.{parameter} needs a list of at least 3 distinct values"
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0 for v in values):
+            return f"{model}.{parameter} values must be positive numbers"
+    return None
+
+
+def _capacity_sizes(value):
+    if not value or any(v != "all" and (isinstance(v, bool) or not isinstance(v, int) or v <= 0) for v in value):
+        return "must be a non-empty list of positive integers or 'all'"
+    return None
+
+
 def _profiles(value):
     for name, profile in value.items():
         if not isinstance(profile, dict) or set(profile) != {"cost_fp", "cost_fn"}:
@@ -120,6 +138,12 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "backend": Spec((str,), "loky", _one_of("loky", "sequential", "dask")),
         "n_jobs": Spec((int,), 2, lambda v: None if 1 <= v <= MAX_N_JOBS else f"must be between 1 and {MAX_N_JOBS}"),
         "scheduler_address": Spec(OPT_STR, None, help="tcp://host:port of a Dask scheduler"),
+        "capacity": Spec((dict,), {}, _capacity,
+                         "model-capacity axis: {model: {hyperparameter: [values]}}, one hyperparameter per model "
+                         "(e.g. gradient_boosting: {max_iter: [8, 16, 32, 64, 128]}), the others fixed at "
+                         "sweep.models; run at each of sweep.capacity_sizes; {} = no capacity sweep"),
+        "capacity_sizes": Spec((list,), ["all"], _capacity_sizes,
+                               "training-set sizes (integers, or 'all') at which the capacity axis is swept"),
     },
     "representation": {
         "attribute": Spec(OPT_STR, None, help="community attribute whose share of training rows is varied "
@@ -164,8 +188,20 @@ SCHEMA: dict[str, dict[str, Spec]] = {
     },
     "cost": {
         "watts_per_core": Spec(NUMBER, 15.0, _positive),
-        "margin": Spec(NUMBER, 0.01, _positive),
-        "small_share": Spec(NUMBER, 0.1, _fraction),
+        "loss": Spec((str,), "error", _one_of("error", "brier", "log_loss"),
+                     "C6, C7: per-test-row loss (error at evaluation.threshold, Brier score or log loss), "
+                     "so intervals can resample test rows"),
+        "margin": Spec(NUMBER, 0.1, _fraction,
+                       "C7: a configuration serves a community when its loss exceeds the best configuration's "
+                       "by at most this fraction of the gap between a trivial model (the training base rate "
+                       "for everyone) and the best"),
+        "small_share": Spec(NUMBER, 0.1, _fraction,
+                            "C7: 'small' = at most this share of the largest configuration's fit operations "
+                            "(training rows x input columns x iterations)"),
+        "skip_smallest": Spec((int,), 0, lambda v: None if v >= 0 else "must be >= 0",
+                              "C6: points of least compute left out of each curve before its curvature is fitted"),
+        "bootstrap": Spec((int,), 200, _positive,
+                          "C6, C7: resamples of seeds and test rows (jointly) for every interval"),
     },
     "figures": {
         "formats": Spec((list,), ["png", "pdf"]),
@@ -237,6 +273,14 @@ class Study:
         return sizes
 
 
+def capacity_sizes(study: "Study", available: int) -> list[int]:
+    """Training-set sizes of the capacity sweep, checked against the rows available."""
+    sizes = sorted({available if s == "all" else s for s in study["sweep"]["capacity_sizes"]})
+    if sizes[-1] > available:
+        raise InputError(f"sweep.capacity_sizes: {sizes[-1]} larger than the {available} training rows available")
+    return sizes
+
+
 def validate(raw: Any, name: str, file: Path) -> Study:
     """Check a parsed study file against SCHEMA, fill defaults, or raise InputError."""
     where = f"study file {file}"
@@ -286,6 +330,9 @@ def _cross_checks(config) -> list[str]:
         if model not in KNOWN_MODELS:
             problems.append(f"unknown model sweep.models.{model}{_suggest(model, KNOWN_MODELS)}; "
                             f"known: {list(KNOWN_MODELS)}")
+    for model in sweep["capacity"]:
+        if model not in sweep["models"]:
+            problems.append(f"sweep.capacity names model {model!r}, which is not in sweep.models")
     if sweep["backend"] == "dask" and not sweep["scheduler_address"]:
         problems.append("sweep.backend 'dask' needs sweep.scheduler_address (tcp://host:port)")
     if fits["bootstrap"] > 0 and sweep["seeds"] < 2:

@@ -41,6 +41,9 @@ class Unit:
     attribute: str = ""
     community: str = ""
     community_count: int = -1
+    # Capacity units: the hyperparameter this unit varies along the model-capacity axis ("" otherwise);
+    # its value is in `params`, every other hyperparameter stays at the model's sweep setting.
+    capacity: str = ""
 
     def key(self, data_key: str, code_key: str) -> str:
         return stable_hash({"unit": asdict(self), "data": data_key, "code": code_key})
@@ -50,6 +53,25 @@ def plan_units(models: dict[str, dict], sizes: list[int], seeds: int) -> list[Un
     """Every (model, size, seed), largest first so the slowest units start early."""
     return [Unit(model, size, seed, dict(params))
             for size in sorted(sizes, reverse=True) for model, params in models.items() for seed in range(seeds)]
+
+
+def plan_capacity_units(models: dict[str, dict], capacity: dict[str, dict[str, list]], sizes: list[int],
+                        seeds: int) -> list[Unit]:
+    """Units along the model-capacity axis: for each model in `capacity` ({model: {parameter: values}}),
+    each value of its one swept hyperparameter, at each training size in `sizes`, every seed; the
+    model's other hyperparameters stay at `models[model]`. Largest first."""
+    units = []
+    for model, axis in capacity.items():
+        if model not in models:
+            raise InputError(f"sweep.capacity names model {model!r}, which is not in sweep.models {sorted(models)}")
+        if not isinstance(axis, dict) or len(axis) != 1:
+            raise InputError(f"sweep.capacity.{model} must map exactly one hyperparameter to its values, got {axis!r}")
+        (parameter, values), = axis.items()
+        if not isinstance(values, list) or len(values) < 3:
+            raise InputError(f"sweep.capacity.{model}.{parameter} needs a list of at least 3 values, got {values!r}")
+        units += [Unit(model, size, seed, {**models[model], parameter: value}, capacity=parameter)
+                  for size in sorted(sizes, reverse=True) for value in reversed(values) for seed in range(seeds)]
+    return units
 
 
 def plan_representation_units(model: str, params: dict, attribute: str, communities: dict[str, int],
@@ -131,7 +153,9 @@ def build_model(name: str, params: dict, features: pd.DataFrame, seed: int):
         options = {"max_iter": 2000, "C": 1.0, **params}
         return make_pipeline(prep, LogisticRegression(**options))
     if name == "gradient_boosting":
-        options = {"random_state": seed, "categorical_features": "from_dtype", **params}
+        # Early stopping off unless declared: scikit-learn switches it on above 10,000 rows by default,
+        # which would change the model's capacity between two swept sizes.
+        options = {"random_state": seed, "categorical_features": "from_dtype", "early_stopping": False, **params}
         return HistGradientBoostingClassifier(**options)
     raise InputError(f"unknown model {name!r}")
 
@@ -155,6 +179,15 @@ def _load(processed: str, key: str):
     return X_train, train["y"].to_numpy(), X_test, communities
 
 
+def fit_size(model, X: pd.DataFrame) -> tuple[int, int]:
+    """(iterations, input columns) of a fitted model: boosting rounds or solver iterations actually
+    run, and the columns the estimator saw (after one-hot encoding for logistic regression)."""
+    estimator = model.steps[-1][1] if hasattr(model, "steps") else model
+    iterations = int(np.max(estimator.n_iter_))
+    columns = int(getattr(estimator, "n_features_in_", X.shape[1]))
+    return iterations, columns
+
+
 def permutation(n_rows: int, seed: int) -> np.ndarray:
     return np.random.default_rng([20240917, seed]).permutation(n_rows)
 
@@ -175,14 +208,19 @@ def run_unit(unit: Unit, processed: str, cache: str, dkey: str, ckey: str) -> st
         if degenerate:  # a tiny subsample with one class: predict its base rate
             fit_end, fit_cpu = time.perf_counter(), time.process_time() - cpu0
             scores = np.full(len(X_test), float(y.mean()), dtype="float32")
+            iterations, columns = 0, X.shape[1]
         else:
             model = build_model(unit.model, unit.params, X, unit.seed).fit(X, y)
             fit_end, fit_cpu = time.perf_counter(), time.process_time() - cpu0
+            iterations, columns = fit_size(model, X)
             scores = model.predict_proba(X_test)[:, 1].astype("float32")
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     meta = {**asdict(unit), "key": key, "data_key": dkey, "code_key": ckey, "degenerate": degenerate,
             "cpu_seconds": cpu, "fit_cpu_seconds": fit_cpu, "wall_seconds": wall, "fit_seconds": fit_end - wall0,
-            "predict_seconds": wall - (fit_end - wall0)}
+            "predict_seconds": wall - (fit_end - wall0), "iterations": iterations, "input_columns": columns,
+            # A reproducible measure of training compute (identical across runs, unlike CPU time):
+            # passes over one row-column cell, rows x input columns x iterations.
+            "fit_operations": float(len(rows)) * columns * iterations}
     write_parquet(pd.DataFrame({"score": scores}), target, metadata=meta)
     return target.name
 
@@ -248,10 +286,15 @@ def unit_table(units: list[Unit], cache: Path, dkey: str, ckey: str) -> pd.DataF
         meta = read_parquet_metadata(path)
         representation = {"attribute": unit.attribute, "community": unit.community,
                           "community_count": unit.community_count} if unit.attribute else {}
+        capacity = {"capacity_parameter": unit.capacity, "capacity": float(unit.params[unit.capacity])} \
+            if unit.capacity else {}
         rows.append({"unit_id": meta["key"][:16], "model": unit.model, "scale": unit.size, "seed": unit.seed,
-                     **representation, "file": path.name, **{k: meta[k] for k in ("degenerate", "cpu_seconds", "fit_cpu_seconds", "wall_seconds",
-                                                                  "fit_seconds", "predict_seconds")}})
-    order = [c for c in ("model", "attribute", "community", "scale", "community_count", "seed") if c in rows[0]]
+                     **representation, **capacity, "file": path.name,
+                     **{k: meta[k] for k in ("degenerate", "cpu_seconds", "fit_cpu_seconds", "wall_seconds",
+                                             "fit_seconds", "predict_seconds", "iterations", "input_columns",
+                                             "fit_operations")}})
+    order = [c for c in ("model", "attribute", "community", "scale", "capacity", "community_count", "seed")
+             if c in rows[0]]
     return pd.DataFrame(rows).sort_values(order, kind="stable").reset_index(drop=True)
 
 
