@@ -33,7 +33,7 @@ REPORTS := $(ROOT)/reports/$(STUDY)
 NB := $(REPORTS)/notebooks
 HTML := $(REPORTS)/html
 STAMPS := $(ROOT)/build/$(STUDY)/params
-SRC := $(wildcard src/community_scaling/*.py)
+SRC := $(wildcard src/community_scaling/*.py src/community_scaling/claims/*.py)
 NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims
 
 # A study name becomes folders that `make clean` deletes: check it (same pattern as
@@ -130,7 +130,8 @@ $(NB)/04_scaling_fits.ipynb $(RESULTS)/claims_04_scaling_fits.parquet $(RESULTS)
 	$(papermill)
 
 $(NB)/05_metrics.ipynb $(RESULTS)/claims_05_metrics.parquet &: \
-  notebooks/05_metrics.ipynb $(call section,metrics figures) $(SRC) $(RESULTS)/evaluations.parquet
+  notebooks/05_metrics.ipynb $(call section,metrics evaluation figures) $(SRC) $(RESULTS)/evaluations.parquet \
+  $(RESULTS)/units.parquet $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet
 	$(papermill)
 
 $(NB)/06_values.ipynb $(RESULTS)/claims_06_values.parquet &: \
