@@ -154,7 +154,8 @@ def own_value_conflict(predicted: np.ndarray, choices: pd.DataFrame, people: dic
     rows = []
     for i, max_scale in enumerate(max_scales):
         chosen = choices.iloc[pick[i]] if pick[i] >= 0 else None
-        binds = [c for c, r in zip(people["communities"], regrets[i]) if observed[i] > 0 and r >= observed[i] * (1 - 1e-9)]
+        binds = [c for c, r in zip(people["communities"], regrets[i])
+                 if observed[i] > 0 and r >= observed[i] * (1 - 1e-9)]
         rows.append({"max_scale": int(max_scale), "n_judges": n_groups, "minimax_regret": observed[i],
                      "null_median": float(np.median(draws[:, i])), "null_q95": float(np.quantile(draws[:, i], 0.95)),
                      "p_value": float((1 + np.sum(draws[:, i] >= observed[i] - 1e-12)) / (1 + n_perm)),

@@ -21,9 +21,15 @@ NO_VALUES = ("the study assigns no values to communities (values.assignment is e
              "true by construction")
 
 
-def evaluate(own_conflict: pd.DataFrame | None, tolerance: float = 0.02, reason: str = NO_VALUES) -> Claim:
+ASSIGNED = ("values assigned per community in the study file: an assumption, not a measurement; the verdict "
+            "holds under it only")
+
+
+def evaluate(own_conflict: pd.DataFrame | None, tolerance: float = 0.02, reason: str = NO_VALUES,
+             source: str = ASSIGNED) -> Claim:
     """C5 from an own_value_conflict table, at the largest size: each community judged by its own values,
-    tested against the null that permutes which person holds which values."""
+    tested against the null that permutes which person holds which values. `source` says where the
+    values come from (it is printed with the verdict)."""
     if own_conflict is None:
         return not_applicable("C5", reason, test="own-values conflict vs permuted-values null",
                               effect_name="minimax relative regret")
@@ -41,7 +47,8 @@ def evaluate(own_conflict: pd.DataFrame | None, tolerance: float = 0.02, reason:
         verdict = "supported"
     else:
         verdict = "inconclusive"
-    details = (f"{int(last.get('n_judges', 0))} communities judged by their own values; minimax relative regret "
+    details = (f"{int(last.get('n_judges', 0))} communities judged by their own values ({source}); "
+               f"minimax relative regret "
                f"{first.minimax_regret:.3f} with models up to n = {first.max_scale:,}, {value:.3f} up to "
                f"n = {last.max_scale:,}; permuted-values null at the largest n: median {last.null_median:.3f}, "
                f"95th percentile {last.null_q95:.3f}, permutation p = {p:.3g} ({int(last.n_perm)} permutations)")
@@ -105,7 +112,7 @@ def _verdict(data) -> str:
     predicted, choices, people = data
     table = own_value_conflict(predicted, choices, people, n_perm=CAL_PERMUTATIONS,
                                seed=int(people["y"].sum()))
-    return evaluate(table, tolerance=0.02).verdict
+    return evaluate(table, tolerance=0.02, source="per-person values, generated").verdict
 
 
 CALIBRATION = Calibration(
