@@ -131,7 +131,8 @@ $(NB)/04_scaling_fits.ipynb $(RESULTS)/claims_04_scaling_fits.parquet $(RESULTS)
 	$(papermill)
 
 $(NB)/05_metrics.ipynb $(RESULTS)/claims_05_metrics.parquet &: \
-  notebooks/05_metrics.ipynb $(call section,metrics figures) $(SRC) $(RESULTS)/evaluations.parquet
+  notebooks/05_metrics.ipynb $(call section,metrics evaluation figures) $(SRC) $(RESULTS)/evaluations.parquet \
+  $(RESULTS)/units.parquet $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet
 	$(papermill)
 
 $(NB)/06_values.ipynb $(RESULTS)/claims_06_values.parquet &: \

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from community_scaling import metric_trends
+from community_scaling import claims, metric_trends
 from community_scaling.io import InputError
 from community_scaling.claims import c4_metric_dependence as c4
 
@@ -68,13 +68,60 @@ def test_disagreement_found_only_where_planted():
 
 def test_claim_verdict_follows_the_evidence():
     conflicting = planted({(c, m): (-0.01 if m == "error" else 0.01) for c in "xyz" for m in ("error", "ece")})
-    claim, shares = c4.evaluate(conflicting, threshold=0.1, n_boot=300)
-    assert claim.effect == 1 and claim.verdict == "supported" and len(shares) == 300
+    claim = c4.evaluate(metric_trends.trend_table(conflicting), threshold=0.1, judged=("error", "ece"))
+    assert claim.effect == 1 and claim.ci_low == 1 and claim.verdict == "supported"
     agreeing = planted({(c, m): -0.01 for c in "xyz" for m in ("error", "ece")})
-    claim, _ = c4.evaluate(agreeing, threshold=0.1, n_boot=300)
-    assert claim.effect == 0 and claim.verdict == "not supported"
+    claim = c4.evaluate(metric_trends.trend_table(agreeing), threshold=0.1, judged=("error", "ece"))
+    assert claim.effect == 0 and claim.ci_high == 0 and claim.verdict == "not supported"
+    flat = planted({(c, m): 0.0 for c in "xyz" for m in ("error", "ece")})
+    assert c4.evaluate(metric_trends.trend_table(flat), threshold=0.1).verdict == "inconclusive"
     with pytest.raises(InputError, match="at least 2 seeds"):
         metric_trends.trend_table(planted({("x", "error"): -0.01}, seeds=1))
+    with pytest.raises(InputError, match="selection_rate"):
+        c4.evaluate(metric_trends.trend_table(agreeing), judged=("error", "selection_rate"))
+
+
+def test_holm_known_answer_and_share_bounds():
+    assert list(metric_trends.holm(np.array([0.01, 0.04, 0.03, 0.5]), 0.05)) == [True, False, False, False]
+    assert list(metric_trends.holm(np.array([0.001, 0.02, 0.016]), 0.05)) == [True, True, True]
+    pairs = pd.DataFrame({"p_disagree": [1e-6, 0.01, 0.3, 1.0], "p_agree": [1.0, 1.0, 1e-6, 1e-6]})
+    share = metric_trends.disagreement_share(pairs)
+    assert share["low"] == 0.25 and share["share"] == 0.5 and share["high"] == 0.5
+    assert share["low"] <= share["share"] <= share["high"]
+
+
+def test_judged_metrics_are_the_study_default():
+    from community_scaling import study
+
+    assert list(metric_trends.JUDGED_METRICS) == study.SCHEMA["metrics"]["judged"].default
+
+
+def test_test_row_parts_make_small_communities_noisier():
+    rng = np.random.default_rng(3)
+    n = 6000
+    community = np.where(rng.random(n) < 0.05, "small", "large").astype(object)
+    y = rng.integers(0, 2, n)
+    units = pd.DataFrame([{"model": "m", "scale": s, "seed": k} for s in (256, 512, 1024, 2048) for k in range(3)])
+    quality = np.log2(units.scale.to_numpy())[:, None] / 11
+    scores = np.clip(0.5 + (y - 0.5)[None, :] * quality * 0.6 + rng.normal(0, 0.25, (len(units), n)), 0, 1)
+    groups = pd.DataFrame({"c": community})
+    parts = metric_trends.test_row_parts(y, scores, units, groups, 0.5, {"c": ["small", "large"]}, n_parts=5)
+    assert set(parts.part) == set(range(5)) and set(parts.scale) == {512, 1024, 2048}
+    assert set(parts.community) == {"all", "small", "large"} and not parts.metric.isin(["tpr", "fpr"]).any()
+    from community_scaling.metrics import evaluation_table
+
+    evaluations = evaluation_table(y, scores, units, groups, 0.5, {"c": ["small", "large"]})
+    trends = metric_trends.trend_table(evaluations, parts).set_index(["community", "metric"])
+    assert (trends.noise == "seeds and test rows").all() or (trends.n_parts == 0).any()
+    assert trends.loc[("small", "error"), "se_test_rows"] > 2 * trends.loc[("large", "error"), "se_test_rows"]
+    assert trends.loc[("small", "error"), "se"] >= trends.loc[("small", "error"), "se_seeds"]
+
+
+@pytest.mark.slow
+def test_calibration_false_positives_and_power():
+    row = claims.calibrate("C4", c4.CALIBRATION, n_rep=60, seed=1)
+    assert row["false_positive_rate_low"] <= 0.05, row
+    assert row["power_high"] >= 0.8, row
 
 
 def test_interval_is_over_seeds_not_points():

@@ -9,7 +9,6 @@ from sklearn.metrics import confusion_matrix
 
 from community_scaling import values
 from community_scaling.io import InputError
-from community_scaling.claims import c5_value_conflict as c5
 
 PROFILES = {"symmetric": {"cost_fp": 1, "cost_fn": 1}, "miss_averse": {"cost_fp": 1, "cost_fn": 4}}
 
@@ -96,7 +95,6 @@ def test_no_conflict_when_communities_share_data():
                             n_boot=20)
     assert (table.minimax_regret == 0).all()
     assert (table.ci_high == 0).all() and table.near_optimal.all()
-    assert c5.evaluate(table, 0.02).verdict == "not supported"
 
 
 def test_conflict_when_one_community_differs():
@@ -109,19 +107,9 @@ def test_conflict_when_one_community_differs():
     assert (table.minimax_regret >= 0).all() and (table.ci_low >= 0).all()
     mixed = table[table.scenario == "mixed"]
     assert (mixed.n_judges == 4).all()  # 2 communities x 2 profiles x 1 outcome
-    assert c5.evaluate(table, 0.02).verdict == "supported"
     regret = values.regret_table(costs)
     assert (regret.regret >= -1e-12).all()
     assert (regret.groupby(values.JUDGE).regret.min() == 0).all()
-
-
-def test_claim_c5_flips_with_interval():
-    def table(low, high):
-        return pd.DataFrame({"scenario": "mixed", "max_scale": [100, 200], "minimax_regret": [0.01, (low + high) / 2],
-                             "ci_low": [0.0, low], "ci_high": [0.02, high]})
-    assert c5.evaluate(table(0.03, 0.08), 0.02).verdict == "supported"
-    assert c5.evaluate(table(0.0, 0.015), 0.02).verdict == "not supported"
-    assert c5.evaluate(table(0.01, 0.03), 0.02).verdict == "inconclusive"
 
 
 def test_choices_improve_with_more_candidates(data):
@@ -164,4 +152,3 @@ def test_conflict_rejects_bad_arguments(data):
         values.conflict(costs, evaluable={"race": ["zzz"]})
     table = values.conflict(costs, None, n_boot=0)
     assert table.ci_low.isna().all()
-    assert c5.evaluate(table).verdict == "inconclusive"

@@ -94,6 +94,22 @@ def _profiles(value):
     return None
 
 
+def _assignment(value):
+    if not value:
+        return None
+    if len(value) != 1:
+        return "must name exactly one attribute"
+    (attribute, communities), = value.items()
+    if not isinstance(communities, dict) or len(communities) < 2:
+        return f"{attribute!r} must map at least two communities to a profile"
+    for community, spec in communities.items():
+        if isinstance(spec, dict) and (set(spec) - {"profile", "outcome"} or "profile" not in spec):
+            return f"{attribute}.{community} must be a profile name or {{profile, outcome}}"
+        if not isinstance(spec, (str, dict)):
+            return f"{attribute}.{community} must be a profile name or {{profile, outcome}}"
+    return None
+
+
 NUMBER = (int, float)
 OPT_STR = (str, type(None))
 
@@ -175,9 +191,15 @@ SCHEMA: dict[str, dict[str, Spec]] = {
     },
     "metrics": {
         "disagreement_share": Spec(NUMBER, 0.1, _fraction,
-                                   "C4 is supported when more than this share of model x community pairs "
-                                   "have metrics that disagree"),
-        "bootstrap": Spec((int,), 200, _positive),
+                                   "C4 is supported when the lower end of the interval of the share of model x "
+                                   "community pairs whose metrics disagree exceeds this"),
+        "judged": Spec((list,), ["error", "log_loss", "brier", "auroc", "ece", "tpr_gap", "fpr_gap",
+                                 "selection_rate_gap", "worst_community_error", "tpr_gap_range", "fpr_gap_range",
+                                 "selection_rate_gap_range"],
+                       help="C4: the metrics a community could hold as 'better' (lower-is-better forms compared)"),
+        "test_parts": Spec((int,), 10, lambda v: None if v >= 2 else "must be >= 2",
+                           "C4: random disjoint parts of the test rows; a slope's spread over them gives its "
+                           "test-row variance"),
     },
     "values": {
         "profiles": Spec((dict,), {"symmetric": {"cost_fp": 1, "cost_fn": 1},
@@ -185,6 +207,10 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                                    "miss_averse": {"cost_fp": 1, "cost_fn": 4}}, _profiles),
         "thresholds": Spec((list,), [round(0.05 * k, 2) for k in range(1, 20)]),
         "tolerance": Spec(NUMBER, 0.02, _positive),
+        "assignment": Spec((dict,), {}, _assignment,
+                           "C5: each community's own values, for one attribute: {attribute: {community: profile "
+                           "or {profile, outcome}}}; empty = none assigned, and C5 is not applicable"),
+        "permutations": Spec((int,), 200, _positive, "C5: permutations of the values among people (the null)"),
     },
     "cost": {
         "watts_per_core": Spec(NUMBER, 15.0, _positive),
@@ -373,6 +399,24 @@ def _cross_checks(config) -> list[str]:
     thresholds = config["values"]["thresholds"]
     if not thresholds or any(not isinstance(t, (int, float)) or not 0 < t < 1 for t in thresholds):
         problems.append("values.thresholds must be a non-empty list of numbers between 0 and 1")
+    values = config["values"]
+    for attribute, communities in values["assignment"].items():
+        if attribute not in data["communities"] + [" x ".join(pair) for pair in data["intersections"]
+                                                   if isinstance(pair, list)]:
+            problems.append(f"values.assignment names attribute {attribute!r}, which is not a community attribute")
+        for community, spec in communities.items():
+            profile = spec if isinstance(spec, str) else spec["profile"]
+            if profile not in values["profiles"]:
+                problems.append(f"values.assignment.{attribute}.{community}: unknown profile {profile!r}"
+                                f"{_suggest(str(profile), values['profiles'])}; known: {sorted(values['profiles'])}")
+            outcome = "y" if isinstance(spec, str) else spec.get("outcome", "y")
+            if outcome != "y" and outcome.removeprefix("alt_") not in data["alternative_outcomes"]:
+                problems.append(f"values.assignment.{attribute}.{community}: unknown outcome {outcome!r}; use y "
+                                "or alt_<name> of data.alternative_outcomes")
+    judged = SCHEMA["metrics"]["judged"].default  # every metric a community could hold as better
+    unknown = sorted(set(config["metrics"]["judged"]) - set(judged))
+    if unknown or not config["metrics"]["judged"]:
+        problems.append(f"metrics.judged {unknown or '[]'}: give judged metrics from {judged}")
     bad_formats = set(config["figures"]["formats"]) - {"png", "pdf", "svg"}
     if bad_formats:
         problems.append(f"figures.formats {sorted(bad_formats)} not supported; use png, pdf, svg")

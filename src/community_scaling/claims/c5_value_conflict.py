@@ -2,40 +2,125 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..io import InputError, require_columns
-from ._record import Claim, verdict_from_interval
+from ..own_values import own_value_conflict
+from ._calibration import Calibration
+from ._record import LEVEL, Claim, not_applicable
 from ._spec import ClaimSpec
 
-SPEC = ClaimSpec("C5", "Communities' values conflict: no single model, size and threshold is best for all.", needs=('predictions',),
-                 settings={'tolerance': 'values.tolerance'})
+SPEC = ClaimSpec("C5", "Communities' values conflict: no single model, size and threshold is best for all.",
+                 needs=('predictions',),
+                 settings={'tolerance': 'values.tolerance'},
+                 grid={'tolerance': [0.01, 0.05]})
+
+NO_VALUES = ("the study assigns no values to communities (values.assignment is empty) and the data hold no "
+             "measurement of them; judging every community under opposing cost profiles would make conflict "
+             "true by construction")
 
 
-def evaluate(conflict_table: pd.DataFrame, tolerance: float = 0.02, scenario: str = "mixed") -> Claim:
-    """C5 from a `conflict` table: the minimax relative regret at the largest n, for `scenario`."""
-    require_columns(conflict_table, ["scenario", "max_scale", "minimax_regret", "ci_low", "ci_high"],
-                    "conflict_table")
-    rows = conflict_table[conflict_table.scenario == scenario].sort_values("max_scale")
-    if rows.empty:
-        raise InputError(f"conflict_table has no rows for scenario {scenario!r}")
+ASSIGNED = ("values assigned per community in the study file: an assumption, not a measurement; the verdict "
+            "holds under it only")
+
+
+def evaluate(own_conflict: pd.DataFrame | None, tolerance: float = 0.02, reason: str = NO_VALUES,
+             source: str = ASSIGNED) -> Claim:
+    """C5 from an own_value_conflict table, at the largest size: each community judged by its own values,
+    tested against the null that permutes which person holds which values. `source` says where the
+    values come from (it is printed with the verdict)."""
+    if own_conflict is None:
+        return not_applicable("C5", reason, test="own-values conflict vs permuted-values null",
+                              effect_name="minimax relative regret")
+    require_columns(own_conflict, ["max_scale", "minimax_regret", "p_value", "null_median", "null_q95", "n_perm"],
+                    "own_conflict")
+    if own_conflict.empty:
+        raise InputError("own_conflict has no rows")
+    rows = own_conflict.sort_values("max_scale")
     first, last = rows.iloc[0], rows.iloc[-1]
-    kind = f"{last['interval']} " if "interval" in rows else ""
-    verdict = verdict_from_interval(float(last.ci_low), float(last.ci_high), tolerance, "above")
-    largest = conflict_table[(conflict_table.max_scale == last.max_scale) & (conflict_table.scenario != scenario)]
-    details = (f"minimax relative regret {first.minimax_regret:.3f} with models up to n = {first.max_scale:,}, "
-               f"{last.minimax_regret:.3f} up to n = {last.max_scale:,}")
+    alpha = 1 - LEVEL
+    value, p = float(last.minimax_regret), float(last.p_value)
+    if value <= tolerance:
+        verdict = "not supported"
+    elif p < alpha:
+        verdict = "supported"
+    else:
+        verdict = "inconclusive"
+    details = (f"{int(last.get('n_judges', 0))} communities judged by their own values ({source}); "
+               f"minimax relative regret "
+               f"{first.minimax_regret:.3f} with models up to n = {first.max_scale:,}, {value:.3f} up to "
+               f"n = {last.max_scale:,}; permuted-values null at the largest n: median {last.null_median:.3f}, "
+               f"95th percentile {last.null_q95:.3f}, permutation p = {p:.3g} ({int(last.n_perm)} permutations)")
     if "binding" in rows and last.get("binding"):
-        details += f"; binding at the largest n: {last.binding}"
-    if not largest.empty:
-        details += (f"; single-value scenarios at the largest n: {largest.minimax_regret.min():.3f} "
-                    f"to {largest.minimax_regret.max():.3f}")
+        details += f"; binding: {last.binding}"
     return Claim(
-        claim="C5", test=("minimax relative regret of the best common (model, scale, threshold), "
-                          f"{kind}seed-bootstrap interval"),
-        effect_name=f"minimax relative regret at n = {last.max_scale:,} ({scenario})",
-        effect=float(last.minimax_regret), ci_low=float(last.ci_low), ci_high=float(last.ci_high), verdict=verdict,
-        rule=(f"supported when the 95% seed-bootstrap interval of the minimax relative regret lies wholly above "
-              f"the tolerance {tolerance:g} (no single choice is within {tolerance:.0%} of every judge's best); "
-              f"not supported when it lies wholly at or below it; inconclusive otherwise"),
+        claim="C5", test=f"minimax relative regret of the best common (model, scale, threshold) under each "
+                         f"community's own values; permutation p = {p:.3g} against permuted values "
+                         "(no interval: the p-value is the test)",
+        effect_name=f"minimax relative regret at n = {last.max_scale:,}, own values",
+        effect=value, ci_low=None, ci_high=None, verdict=verdict,
+        rule=(f"supported when the minimax relative regret under the communities' own values exceeds the "
+              f"tolerance {tolerance:g} AND exceeds what the same values give when randomly reassigned among the "
+              f"people (permutation p < {alpha:g}); not supported when it is at or below the tolerance (one "
+              "choice serves every community within it); inconclusive otherwise"),
         details=details)
+
+
+# ---------------------------------------------------------------- calibration
+
+CAL_COMMUNITIES, CAL_PEOPLE = (0.2, 0.3, 0.4), 1000  # base rates differ: conflict from data alone exists
+CAL_MODELS, CAL_SCALES, CAL_SEEDS = ("a", "b"), (256, 1024, 4096), 3
+CAL_THRESHOLDS = tuple(round(0.1 * k, 1) for k in range(1, 10))
+CAL_PROFILES = ((4.0, 1.0), (1.0, 4.0))  # false-alarm-averse, miss-averse (cost_fp, cost_fn)
+CAL_SHIFT = 0.45  # true: share miss-averse 0.95 in one community, 0.05 in another
+CAL_PERMUTATIONS = 99
+
+
+def _world(rng: np.random.Generator, miss_averse: tuple[float, ...]):
+    codes = np.repeat(np.arange(len(CAL_COMMUNITIES)), CAL_PEOPLE)
+    y = (rng.random(len(codes)) < np.array(CAL_COMMUNITIES)[codes]).astype(float)
+    signal = rng.normal(0, 1, len(codes))  # a person's own difficulty, shared by every model
+    columns, rows = [], []
+    for scale in CAL_SCALES:
+        for model in CAL_MODELS:
+            strength = 0.6 + 0.25 * np.log2(scale / CAL_SCALES[0]) / 2 + (0.2 if model == "b" else 0.0)
+            share = np.zeros((len(codes), len(CAL_THRESHOLDS)), np.float32)
+            for _ in range(CAL_SEEDS):
+                logit = strength * (2 * y - 1) + 0.8 * signal + rng.normal(0, 0.7, len(codes)) - 0.8
+                score = 1 / (1 + np.exp(-logit))
+                share += score[:, None] >= np.array(CAL_THRESHOLDS)[None, :]
+            columns.append(share / CAL_SEEDS)
+            rows += [(scale, model, t) for t in CAL_THRESHOLDS]
+    holds = rng.random(len(codes)) < np.array(miss_averse)[codes]
+    profile = np.array(CAL_PROFILES)[holds.astype(int)]
+    people = {"communities": [f"g{k}" for k in range(len(CAL_COMMUNITIES))], "codes": codes,
+              "cost_fp": profile[:, 0], "cost_fn": profile[:, 1], "outcome": np.zeros(len(codes), int),
+              "outcomes": ["y"], "y": y[None, :]}
+    return np.concatenate(columns, axis=1), pd.DataFrame(rows, columns=["scale", "model", "threshold"]), people
+
+
+def _null(rng):
+    return _world(rng, (0.5,) * len(CAL_COMMUNITIES))
+
+
+def _true(rng):
+    return _world(rng, (0.5 + CAL_SHIFT, 0.5 - CAL_SHIFT, 0.5))
+
+
+def _verdict(data) -> str:
+    predicted, choices, people = data
+    table = own_value_conflict(predicted, choices, people, n_perm=CAL_PERMUTATIONS,
+                               seed=int(people["y"].sum()))
+    return evaluate(table, tolerance=0.02, source="per-person values, generated").verdict
+
+
+CALIBRATION = Calibration(
+    null=_null, true=_true, verdict=_verdict,
+    null_description=(f"{len(CAL_COMMUNITIES)} communities of {CAL_PEOPLE} people with base rates "
+                      f"{list(CAL_COMMUNITIES)} (so the data alone differ), {len(CAL_MODELS)} models x "
+                      f"{len(CAL_SCALES)} sizes x {len(CAL_THRESHOLDS)} thresholds, {CAL_SEEDS} seeds; every "
+                      "person holds the false-alarm-averse (4:1) or miss-averse (1:4) profile with probability "
+                      f"1/2 whatever their community (one shared value profile); {CAL_PERMUTATIONS} permutations"),
+    effect=(f"the share of miss-averse members is {0.5 + CAL_SHIFT:.2f} in one community and "
+            f"{0.5 - CAL_SHIFT:.2f} in another (0.5 in the third); tolerance 0.02"))
