@@ -83,7 +83,9 @@ fig, ax = plt.subplots(figsize=(6, 4))
 sns.lineplot(aggregate, x="scale", y="value", hue="model", palette=MODEL_COLORS, marker="o", errorbar=("pi", 100), ax=ax)
 ax.set(xscale="log", yscale="log", xlabel="training-set size n", ylabel="test error (all people)",
        title=f"{run.study.name}: aggregate error vs training-set size (band: range over seeds)")
-run.save_figure(fig, "03_aggregate_error")
+run.save_figure(fig, "03_aggregate_error", caption=(
+    "Test error for all people against training-set size, one line per model (band: range over seeds), "
+    "log-log axes. Look at the slope: a straight line is a power law, a bend toward flat is a floor."))
 
 # %% [markdown]
 # ## Representation sweep: the same total n, a community's share varied

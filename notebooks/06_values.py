@@ -89,7 +89,10 @@ ax.set(xscale="log", yscale="symlog", xlabel="largest training-set size allowed"
        ylabel="minimax relative regret of the best common choice",
        title=f"{run.study.name}: can one choice serve every community?")
 ax.legend(fontsize=8)
-run.save_figure(fig, "06_value_conflict")
+run.save_figure(fig, "06_value_conflict", caption=(
+    "Minimax relative regret of the best single choice of model, size and threshold for all communities, "
+    "against the largest training-set size allowed, per value scenario; dotted: the tolerance. Look at lines "
+    "above the tolerance: no one choice serves every community there (claim C5)."))
 
 # %%
 conflicts[conflicts.max_scale == largest][["scenario", "minimax_regret", "ci_low", "ci_high", "model", "scale",

@@ -67,7 +67,9 @@ sns.lineplot(aggregate, x="cpu_seconds", y="value", hue="model", palette=MODEL_C
              estimator="mean", errorbar=None, ax=ax)
 ax.set(xscale="log", yscale="log", xlabel="training CPU-seconds per model", ylabel="test error (all people)",
        title=f"{run.study.name}: error against training compute")
-run.save_figure(fig, "07_error_vs_compute")
+run.save_figure(fig, "07_error_vs_compute", caption=(
+    "Aggregate test error against training CPU-seconds per model (mean over seeds), log-log axes. Look at "
+    "the slope: shallower than -1 means compute grows faster than error falls (claim C6)."))
 
 # %% [markdown]
 # ## Elasticity of error with respect to compute (C6)
@@ -94,7 +96,10 @@ ax.barh(labels, served.share_of_max_cpu, color="#377eb8")
 ax.axvline(config["small_share"], ls=":", color="grey")
 ax.set(xscale="log", xlabel="CPU time of the cheapest model within the margin, as a share of the costliest",
        title=f"{run.study.name}: how small a model serves each community")
-run.save_figure(fig, "07_smallest_within_margin")
+run.save_figure(fig, "07_smallest_within_margin", caption=(
+    "Per community, the CPU time of the cheapest model within the margin of its best, as a share of the "
+    "costliest model; dotted: the 'small' share. Look at how many bars end left of the dotted line: those "
+    "communities are served by a small model (claim C7)."))
 
 # %% [markdown]
 # ## Provenance

@@ -68,9 +68,15 @@ class Run:
                              f"{name!r} first (`make all STUDY={self.study.name}` runs them in order)")
         return read_parquet(path)
 
-    def save_figure(self, fig, name: str) -> list[Path]:
+    def save_figure(self, fig, name: str, caption: str) -> list[Path]:
+        """Save the figure in the study's formats with its caption, and show the caption below it."""
+        from IPython.display import Markdown, display
+
         figures = self.study["figures"]
-        return plotting.save_figure(fig, self.paths.figure(name), figures["formats"], figures["dpi"])
+        written = plotting.save_figure(fig, self.paths.figure(name), figures["formats"], figures["dpi"])
+        plotting.write_caption(self.paths.figure(name), caption, self.notebook, written)
+        display(Markdown(f"*Figure `{name}`.* {caption}"))
+        return written
 
     def save_claims(self, claims: list[Claim]) -> Path:
         frame = pd.DataFrame([c.as_row() for c in claims])
