@@ -49,7 +49,7 @@ TEMPLATES := $(wildcard src/community_scaling/templates/*.j2)
 KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 BENCHMARK_RESULTS := benchmarks/results
 
-.PHONY: help all env test test-fast benchmark screenshots notebooks lock clean
+.PHONY: help all env test test-fast benchmark snapshot notebooks lock clean
 .DEFAULT_GOAL := help
 
 ## List the targets with what they do
@@ -164,8 +164,9 @@ benchmark: $(ENV) $(KERNEL_CONFIG)
 	$(PY) benchmarks/make_all_benchmark.py | tee $(BENCHMARK_RESULTS)/make_all_benchmark.txt
 	$(PY) benchmarks/scaling_fits_benchmark.py | tee $(BENCHMARK_RESULTS)/scaling_fits_benchmark.txt
 
-## Screenshots of the built site (front page, STUDY's page) in a real browser, kept in benchmarks/results/
-screenshots: $(SITE)
+## Keep STUDY's ledger, headline figures and site screenshots in benchmarks/results/ (the README quotes them)
+snapshot: $(SITE)
+	$(PY) -m community_scaling.report $(STUDY) --output-root $(ROOT) --snapshot $(BENCHMARK_RESULTS)/$(STUDY)
 	$(PY) -m community_scaling.site_check $(ROOT)/reports --study $(STUDY) --screenshots $(BENCHMARK_RESULTS)/screenshots
 
 ## Delete STUDY's generated files under OUT

@@ -115,7 +115,7 @@ def verdict_matrix(ledger: pd.DataFrame):
     with its 95% interval. `ledger` has columns study, claim, verdict, effect, ci_low, ci_high."""
     claims = sorted(ledger.claim.unique())
     studies = list(dict.fromkeys(ledger.study))
-    fig, ax = plt.subplots(figsize=(1.5 + 3.2 * len(studies), 0.55 * len(claims) + 1.4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(1.2 + 3.6 * len(studies), 0.6 * len(claims) + 1.2), layout="constrained")
     cells = ledger.set_index(["claim", "study"])
     for i, claim in enumerate(claims):
         for j, study in enumerate(studies):
@@ -126,7 +126,7 @@ def verdict_matrix(ledger: pd.DataFrame):
             row = cells.loc[(claim, study)]
             ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor=VERDICT_COLORS[row.verdict], edgecolor="grey"))
             ax.text(j + 0.5, i + 0.5, f"{row.verdict}\n{row.effect:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}]",
-                    ha="center", va="center", fontsize=8)
+                    ha="center", va="center", fontsize=9)
     ax.set(xlim=(0, len(studies)), ylim=(len(claims), 0))
     ax.set_xticks(np.arange(len(studies)) + 0.5, studies)
     ax.set_yticks(np.arange(len(claims)) + 0.5, claims)

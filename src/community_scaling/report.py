@@ -108,14 +108,20 @@ def _study_summary(paths: StudyPaths) -> dict:
             "communities": parameters.get("data", {}).get("communities", [])}
 
 
+def _headline(paths: StudyPaths, figures: list[Figure] | None = None) -> list[Figure]:
+    """The HEADLINE figures that exist, in that order; the curves are of the study's first attribute."""
+    figures = study_figures(paths) if figures is None else figures
+    communities = _study_summary(paths)["communities"]
+    wanted = [name.format(attribute=slug(communities[0] if communities else "")) for name in HEADLINE]
+    by_name = {f.name: f for f in figures}
+    return [by_name[name] for name in wanted if name in by_name]
+
+
 def study_page(paths: StudyPaths) -> str:
     study = _study_summary(paths)
     ledger = read_parquet(paths.table("ledger"))
     figures = study_figures(paths)
-    attribute = study["communities"][0] if study["communities"] else ""
-    wanted = [name.format(attribute=slug(attribute)) for name in HEADLINE]
-    by_name = {f.name: f for f in figures}
-    headline = [by_name[name] for name in wanted if name in by_name]
+    headline = _headline(paths, figures)
     others = [f for f in figures if f not in headline]
     notebooks = []
     for html in sorted(paths.html.glob("*.html")):
@@ -126,6 +132,29 @@ def study_page(paths: StudyPaths) -> str:
     return _environment().get_template("study.html.j2").render(
         study=study, ledger=ledger.to_dict("records"), headline=headline, others=others, notebooks=notebooks,
         tables=_tables(paths))
+
+
+def snapshot(paths: StudyPaths, folder: Path) -> list[Path]:
+    """Keep what the README quotes from a real run in a tracked folder: the ledger as CSV and
+    Markdown, and the headline figures (PNG) with their captions."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ledger = read_parquet(paths.table("ledger"))
+    columns = ["claim", "statement", "verdict", "effect_name", "effect", "ci_low", "ci_high", "test", "rule"]
+    written = [write_text(ledger[columns].to_csv(index=False), folder / "ledger.csv")]
+    lines = [f"# {paths.study}: the claims ledger and headline figures", "",
+             f"Copied by `make snapshot STUDY={paths.study}` from a real run; code {_study_summary(paths)['commit']}.",
+             "", "| claim | statement | verdict | effect [95% interval] |", "|---|---|---|---|"]
+    lines += [f"| {r.claim} | {r.statement} | **{r.verdict}** | {r.effect_name}: {_number(r.effect)} "
+              f"[{_number(r.ci_low)}, {_number(r.ci_high)}] |" for r in ledger.itertuples()]
+    for figure in _headline(paths):
+        target = folder / Path(figure.png).name
+        shutil.copyfile(paths.reports / figure.png, target)
+        written.append(target)
+        lines += ["", f"![{figure.name}]({target.name})", "", f"*{figure.name}.* {figure.caption}"]
+    written.append(write_text("\n".join(lines) + "\n", folder / "README.md"))
+    return written
 
 
 def built_studies(root: Path) -> list[str]:
@@ -160,10 +189,15 @@ def main(argv=None):
     parser.add_argument("study", nargs="?", help="write this study's page (omit with --front)")
     parser.add_argument("--front", action="store_true", help="write the front page over every built study")
     parser.add_argument("--output-root", default=None)
+    parser.add_argument("--snapshot", type=Path, default=None,
+                        help="instead of the page, copy the study's ledger and headline figures into this folder")
     args = parser.parse_args(argv)
     if not args.study and not args.front:
         parser.error("name a study, or pass --front")
-    if args.study:
+    if args.study and args.snapshot:
+        for path in snapshot(StudyPaths(args.study, args.output_root), args.snapshot):
+            print(f"wrote {path}")
+    elif args.study:
         paths = StudyPaths(args.study, args.output_root)
         print(f"wrote {_publish(study_page(paths), paths.reports / 'index.html')}")
     if args.front:

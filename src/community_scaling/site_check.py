@@ -67,7 +67,9 @@ class Chromium:
         self._profile = tempfile.TemporaryDirectory(prefix="site-check-")
         args = [self.executable, "--headless=new", "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
                 f"--user-data-dir={self._profile.name}", "--no-first-run", "--no-default-browser-check",
-                "--disable-gpu", "--disable-extensions", "--hide-scrollbars", "about:blank"]
+                "--disable-gpu", "--disable-extensions", "--hide-scrollbars",
+                "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
+                "about:blank"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox (CI runs as root)
         self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
