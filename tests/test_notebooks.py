@@ -94,6 +94,10 @@ def test_make_chain_end_to_end(smoke_build):
     assert {"code", "parameter_hash", "data_sha256", "packages"} <= set(meta)
     assert json.loads((results / "evaluations.provenance.json").read_text())["parameter_hash"] == meta["parameter_hash"]
     check_figures_have_files_and_captions(reports / "figures", formats=("png", "pdf"))
+    # the rendered notebook shows each figure it saved, with its caption
+    rendered = (reports / "html" / "04_scaling_fits.html").read_text()
+    assert rendered.count("<img") >= len(list((reports / "figures").glob("04_*.png")))
+    assert "Figure <code>04_excess_error</code>" in rendered
 
     # Nothing changed: nothing to do.
     assert "papermill" not in build.make("all", dry=True)
