@@ -85,7 +85,8 @@ class Run:
         if png is None:
             buffer = io.BytesIO()
             fig.savefig(buffer, format="png", dpi=figures["dpi"])
-        display(Image(filename=str(png)) if png else Image(data=buffer.getvalue()))
+        display(Image(filename=str(png)) if png else Image(data=buffer.getvalue()),
+                metadata={"image/png": {"alt": caption}})  # nbconvert's alternative text
         display(Markdown(f"*Figure `{name}`.* {caption}"))
         plt.close(fig)
         return written
