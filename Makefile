@@ -150,7 +150,7 @@ $(KERNEL_CONFIG): etc/ipython/ipython_kernel_config.py | $(ENV)
 	install -D -m 644 $< $@
 
 # ---- checks ----
-## Run the whole test suite (about 12 minutes on 2 cores; the browser test needs chromium)
+## Run the whole test suite (about 10 minutes on a quiet 2-core machine; the browser test needs chromium)
 test: $(ENV) $(KERNEL_CONFIG)
 	$(PY) -m pytest
 
