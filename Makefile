@@ -1,14 +1,11 @@
 # The build graph mirrors the argument: each executed notebook is a target whose
 # prerequisites are its source, the study-file sections it reads, the package,
-# and the result tables of the notebooks before it.
+# and the result tables of the notebooks before it. `make` alone lists the targets
+# (`make help`); variables:
 #
-#   make all                 the default study (census), rendered under reports/census/
-#   make all STUDY=mine      a reader's study, params/mine.yaml
+#   make all STUDY=mine      a reader's study, params/mine.yaml (default: census)
 #   make all STUDY=x STUDY_FILE=/path/x.yaml   a study file kept elsewhere
 #   make all OUT=/tmp/x      everything generated goes under /tmp/x instead of here
-#   make test                the whole test suite
-#   make benchmark           timings and memory of the default study; coverage, speed and
-#                            extrapolation benchmark of the scaling fits (prints figures)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -77,12 +74,26 @@ endef
 # re-runs ingest and everything after it.
 INPUT_FILES := $(wildcard $(shell cat $(STAMPS)/input_files.txt 2>/dev/null))
 
-.PHONY: all build env test test-fast benchmark notebooks lock clean
-all:
+SITE := $(ROOT)/reports/index.html
+TEMPLATES := $(wildcard src/community_scaling/templates/*.j2)
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
+BENCHMARK_RESULTS := benchmarks/results
+
+.PHONY: help all build env test test-fast benchmark snapshot notebooks lock clean
+.DEFAULT_GOAL := help
+
+## List the targets with what they do
+help:
+	@echo "Do scaling laws scale? Targets (variables: STUDY=$(STUDY), OUT=$(OUT)):"
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-z][a-z-]*:/{if(doc){split($$0,t,":"); printf "  make %-12s %s\n", t[1], doc}; doc=""} !/^## /{doc=""}' $(MAKEFILE_LIST)
+
+## Run every notebook of STUDY and build the site under OUT/reports/ (front page: reports/index.html)
+all: $(KERNEL_CONFIG)
 	$(call locked,$(MAKE) --no-print-directory build)
-build: $(REPORTS)/index.html
+build: $(SITE)
 
 # ---- environment: a venv with the exact pins (conda users: environment.yml) ----
+## Create .venv with the exact pins of requirements.lock
 env: $(ENV)
 $(ENV): requirements.lock requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -90,6 +101,7 @@ $(ENV): requirements.lock requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e . 2>&1 | $(QUIET_PIP)
 	touch $@
 
+## Regenerate requirements.lock from the environment
 lock: $(ENV)
 	{ echo "# Full transitive lock of requirements.txt (pip freeze, Python 3.11). Regenerate: make lock"; \
 	  $(PY) -m pip freeze --exclude-editable; } > requirements.lock
@@ -104,6 +116,7 @@ $(STAMPS)/.validated: $(STUDY_FILE) src/community_scaling/study.py | $(ENV)
 $(STAMPS)/%.json: $(STAMPS)/.validated ;
 
 # ---- source notebooks: jupytext percent scripts are the source, .ipynb is paired ----
+## Regenerate the paired .ipynb files from the jupytext .py sources
 notebooks: $(addprefix notebooks/,$(addsuffix .ipynb,$(NOTEBOOKS)))
 notebooks/%.ipynb: notebooks/%.py | $(ENV)
 	$(PY) -m jupytext --quiet --update --to ipynb --output $@ $<
@@ -151,25 +164,46 @@ $(NB)/08_claims.ipynb $(RESULTS)/ledger.parquet &: \
   notebooks/08_claims.ipynb $(call section,study figures) $(SRC) $(CLAIM_TABLES)
 	$(papermill)
 
-# ---- rendering: HTML of every executed notebook, and an index page ----
-$(HTML)/%.html: $(NB)/%.ipynb | $(ENV)
-	$(PY) -m jupyter nbconvert --log-level WARN --to html --output-dir $(HTML) --output $*.tmp $<
+# ---- rendering: HTML of every executed notebook, a page per study, a front page ----
+# nbconvert's lab template without CDN scripts, so pages work offline (templates/nbconvert/compendium).
+NBCONVERT_TEMPLATES := src/community_scaling/templates/nbconvert
+$(HTML)/%.html: $(NB)/%.ipynb $(wildcard $(NBCONVERT_TEMPLATES)/compendium/*) | $(ENV)
+	$(PY) -m jupyter nbconvert --log-level WARN --to html --TemplateExporter.extra_template_basedirs=$(NBCONVERT_TEMPLATES) \
+	  --template compendium --output-dir $(HTML) --output $*.tmp $<
 	mv $(HTML)/$*.tmp.html $@
 
-$(REPORTS)/index.html: $(foreach n,$(NOTEBOOKS),$(HTML)/$(n).html) $(RESULTS)/ledger.parquet
+$(REPORTS)/index.html: $(foreach n,$(NOTEBOOKS),$(HTML)/$(n).html) $(RESULTS)/ledger.parquet $(TEMPLATES)
 	$(PY) -m community_scaling.report $(STUDY) --output-root $(ROOT)
 
+# The front page: the claims ledger of every study built under OUT.
+$(SITE): $(REPORTS)/index.html $(TEMPLATES) $(SRC)
+	$(PY) -m community_scaling.report --front --output-root $(ROOT)
+
+# Kernels read this from the environment: it drops ipykernel's start-up warning about
+# unencrypted loopback TCP, noise in the build's output (the file says why).
+$(KERNEL_CONFIG): etc/ipython/ipython_kernel_config.py | $(ENV)
+	install -D -m 644 $< $@
+
 # ---- checks ----
-test: $(ENV)
+## Run the whole test suite (about 10 minutes on a quiet 2-core machine; the browser test needs chromium)
+test: $(ENV) $(KERNEL_CONFIG)
 	$(PY) -m pytest
 
+## Run the tests that take seconds (no notebooks, no Make chain, no browser)
 test-fast: $(ENV)
 	$(PY) -m pytest -m "not slow"
 
-benchmark: $(ENV)
-	$(PY) benchmarks/make_all_benchmark.py
-	$(PY) benchmarks/scaling_fits_benchmark.py
+## Time the default study and the scaling fits; outputs kept in benchmarks/results/
+benchmark: $(ENV) $(KERNEL_CONFIG)
+	mkdir -p $(BENCHMARK_RESULTS)
+	$(PY) benchmarks/make_all_benchmark.py | tee $(BENCHMARK_RESULTS)/make_all_benchmark.txt
+	$(PY) benchmarks/scaling_fits_benchmark.py | tee $(BENCHMARK_RESULTS)/scaling_fits_benchmark.txt
 
-# Deletes only this study's folders under the output tree (STUDY and OUT are checked above).
+## Keep STUDY's ledger, headline figures and site screenshots in benchmarks/results/ (the README quotes them)
+snapshot: $(SITE)
+	$(PY) -m community_scaling.report $(STUDY) --output-root $(ROOT) --snapshot $(BENCHMARK_RESULTS)/$(STUDY)
+	$(PY) -m community_scaling.site_check $(ROOT)/reports --study $(STUDY) --screenshots $(BENCHMARK_RESULTS)/screenshots
+
+## Delete STUDY's generated files under OUT (only that study's folders; STUDY and OUT are checked above)
 clean:
 	$(call locked,rm -rf $(PROCESSED) $(RESULTS) $(REPORTS) $(STAMPS))

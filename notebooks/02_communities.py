@@ -87,7 +87,10 @@ for ax, (attribute, group) in zip(grid.axes.flat, richness.groupby("attribute", 
     ax.axhline(group["communities_total"].iloc[0], ls=":", color="grey")
 grid.set(xscale="log", xlabel="sample size n", ylabel="expected distinct communities")
 grid.figure.suptitle(f"{run.study.name}: distinct communities in a random sample (band: Monte-Carlo 5-95%)", y=1.02)
-run.save_figure(grid.figure, "02_richness")
+run.save_figure(grid.figure, "02_richness", caption=(
+    "Expected number of distinct communities in a random sample of n people, one panel per attribute "
+    "(line: exact rarefaction; band: Monte-Carlo 5-95%; dotted: all communities in the data). Look at how "
+    "far below its dotted line each curve starts: at small n whole communities are missing (claim C2)."))
 
 # %% [markdown]
 # ## C2 where it can fail: data that grow source by source

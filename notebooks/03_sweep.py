@@ -103,7 +103,9 @@ fig, ax = plt.subplots(figsize=(6, 4))
 sns.lineplot(aggregate, x="scale", y="value", hue="model", palette=MODEL_COLORS, marker="o", errorbar=("pi", 100), ax=ax)
 ax.set(xscale="log", yscale="log", xlabel="training-set size n", ylabel="test error (all people)",
        title=f"{run.study.name}: aggregate error vs training-set size (band: range over seeds)")
-run.save_figure(fig, "03_aggregate_error")
+run.save_figure(fig, "03_aggregate_error", caption=(
+    "Test error for all people against training-set size, one line per model (band: range over seeds), "
+    "log-log axes. Look at the slope: a straight line is a power law, a bend toward flat is a floor."))
 
 # %% [markdown]
 # ## The capacity axis: one hyperparameter varied at fixed training sizes
@@ -135,7 +137,10 @@ if cap_units:
                  marker="o", errorbar=("pi", 100), ax=ax)
     ax.set(xscale="log", xlabel="capacity (the declared hyperparameter)", ylabel="test error (all people)",
            title=f"{run.study.name}: aggregate error vs model capacity")
-    run.save_figure(fig, "03_capacity_error")
+    run.save_figure(fig, "03_capacity_error", caption=(
+        "Aggregate test error against model capacity (the declared hyperparameter, e.g. boosting rounds) at fixed "
+        "training-set sizes; band: range over seeds. Look at where each curve flattens: past it, a bigger model "
+        "buys little (claims C6, C7)."))
 capacity_table.groupby(["model", "scale", "capacity"])[["iterations", "fit_operations", "error"]].mean() \
     if cap_units else capacity_table
 

@@ -113,7 +113,51 @@ for model, rows in fits.params[aggregate].groupby("model"):
     ax.plot(grid, scaling_fits.true_curve(fits.settings["boot_form"], params, grid), color=MODEL_COLORS.get(model))
 ax.set(xscale="log", yscale="log", xlabel="training-set size n", ylabel=f"test {config['metric']} (all people)",
        title=f"{run.study.name}: aggregate {config['metric']} and fitted power law with floor")
-run.save_figure(fig, "04_aggregate_fit")
+run.save_figure(fig, "04_aggregate_fit", caption=(
+    "Aggregate test error (points: one per seed) and the fitted power law with floor (lines), per model, "
+    "log-log axes. Look at whether each line follows its points up to the largest sizes (claim C1)."))
+
+# %% [markdown]
+# ## Each community's learning curve beside the aggregate's
+#
+# One figure per attribute: the aggregate first, then each evaluable community,
+# with the aggregate's curve repeated (dashed) in every panel. Bands are 95%
+# t-intervals over training seeds; panel titles carry the trend labels.
+
+# %%
+from community_scaling import figures, learning_curves
+
+summary = learning_curves.curve_summary(evaluations, metric=config["metric"])
+for attribute in sorted(summary.attribute.unique()):
+    if attribute == "all":
+        continue
+    fig = figures.learning_curve_grid(summary, attribute, fits.curves, metric=config["metric"], study=run.study.name)
+    run.save_figure(fig, f"04_learning_curves_{figures.slug(attribute)}", caption=(
+        f"Test {config['metric']} against training-set size for each {attribute} community (solid, one colour "
+        "per model) beside the aggregate's (first panel, and dashed in every panel); bands: 95% intervals over "
+        "seeds; titles: trend labels. Look for panels where the solid line flattens or rises while the dashed "
+        "one keeps falling: that community does not follow the aggregate's scaling (claim C3)."))
+
+# %% [markdown]
+# ## How much worse than the aggregate is each community served?
+#
+# A community's error minus the aggregate's, paired by trained model (same
+# model, size and seed). For the error metric the 95% interval resamples the
+# seeds and the test rows together (the test rows dominate for small
+# communities, and are the only noise at the largest size, where every seed
+# trains on the same rows); for other metrics it is a t-interval over seeds.
+
+# %%
+excess = learning_curves.excess_over_aggregate(evaluations, metric=config["metric"], replicates=replicates)
+run.save_table(excess, "excess_over_aggregate")
+ends = learning_curves.largest_and_smallest(excess)
+fig = figures.excess_forest(ends, metric=config["metric"], study=run.study.name)
+run.save_figure(fig, "04_excess_error", caption=(
+    f"Each community's {config['metric']} minus the aggregate's at its largest training-set size (dot, 95% "
+    f"interval over {excess.interval.iloc[0]}) and at its smallest (open circle), per model. Look at dots right of 0 with intervals "
+    "clear of it: communities served worse than everyone at the most data; a grey line that grows from the "
+    "circle to the dot is a gap that widens with more data."))
+ends.sort_values("mean_large", ascending=False).head(10).round(4)
 
 # %% [markdown]
 # ## Which form extrapolates best?
@@ -144,7 +188,10 @@ for ax, (model, rows) in zip(axes.flat, exponents.groupby("model")):
 handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=t) for t, c in TREND_COLORS.items()]
 fig.legend(handles=handles, loc="lower center", ncol=5, fontsize=8, bbox_to_anchor=(0.5, -0.02))
 fig.suptitle(f"{run.study.name}: per-community exponents (dotted: aggregate) and trend labels")
-run.save_figure(fig, "04_community_exponents")
+run.save_figure(fig, "04_community_exponents", caption=(
+    "Exponent c of each community's power law with its 95% interval, coloured by trend label; dotted: the "
+    "aggregate's exponent. Look for intervals wholly left of the dotted line: communities whose error falls "
+    "more slowly than everyone's (claim C3)."))
 
 # %%
 pd.crosstab([fits.curves.model, fits.curves.attribute], fits.curves.trend)
@@ -227,7 +274,10 @@ if not rep_table.empty and (rep_table.attribute != "all").any():
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(f"{run.study.name}: error vs the community's own training rows at fixed totals n "
                  "(points: mean over seeds; lines: Rolf et al. model)")
-    run.save_figure(fig, "04_representation")
+    run.save_figure(fig, "04_representation", caption=(
+        "A community's test error against its own number of training rows at fixed totals n (points: mean "
+        "over seeds; lines: Rolf et al.'s model). Look at the drop from zero own rows to the largest share, "
+        "against the gap between totals: the first is what its own rows buy, the second what anyone's buy."))
 else:
     rep = None
     display(Markdown("No representation sweep in this study (`representation.attribute` is null)."))

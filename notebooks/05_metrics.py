@@ -102,7 +102,10 @@ fig, ax = plt.subplots(figsize=(7, 6))
 sns.heatmap(pairs, annot=True, fmt=".2f", cmap="Reds", vmin=0, ax=ax, cbar_kws={"label": "share of pairs"})
 ax.set(xlabel="metric B (worsens)", ylabel="metric A (improves)",
        title=f"{run.study.name}: A improves while B worsens, upper half of sizes")
-run.save_figure(fig, "05_metric_disagreement")
+run.save_figure(fig, "05_metric_disagreement", caption=(
+    "Share of model x community pairs in which metric A (row) improves with more data while metric B "
+    "(column) worsens, over the upper half of sizes. Look for dark cells: metrics that answer 'does more "
+    "data help?' in opposite ways (claim C4)."))
 
 # %%
 direction_share = (trends.assign(improves=trends.direction == "improves", worsens=trends.direction == "worsens")
@@ -110,7 +113,9 @@ direction_share = (trends.assign(improves=trends.direction == "improves", worsen
 fig, ax = plt.subplots(figsize=(7, 4))
 direction_share.plot.barh(stacked=True, ax=ax, color=["#4daf4a", "#e41a1c"])
 ax.set(xlabel="share of model x community pairs", title=f"{run.study.name}: direction of each metric with more data")
-run.save_figure(fig, "05_metric_directions")
+run.save_figure(fig, "05_metric_directions", caption=(
+    "For each metric, the share of model x community pairs that improve (green) or worsen (red) with more "
+    "data. Look for metrics with a large red share: there, bigger is not better (claim C4)."))
 
 # %% [markdown]
 # ## The claim, and how it moves with the settings

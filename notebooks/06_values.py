@@ -110,7 +110,10 @@ ax.set(xscale="log", yscale="symlog", xlabel="largest training-set size allowed"
        ylabel="minimax relative regret of the best common choice",
        title=f"{run.study.name}: can one choice serve every community (shared values)?")
 ax.legend(fontsize=8)
-run.save_figure(fig, "06_value_conflict")
+run.save_figure(fig, "06_value_conflict", caption=(
+    "Minimax relative regret of the best single choice of model, size and threshold for all communities, "
+    "against the largest training-set size allowed, per value scenario; dotted: the tolerance. Look at lines "
+    "above the tolerance: no one choice serves every community there (claim C5)."))
 
 # %%
 conflicts[conflicts.max_scale == largest][["scenario", "minimax_regret", "ci_low", "ci_high", "model", "scale",
@@ -139,7 +142,11 @@ if config["assignment"]:
     ax.set(xscale="log", xlabel="largest training-set size allowed", ylabel="minimax relative regret",
            title=f"{run.study.name}: own values vs permuted values ({people['attribute']})")
     ax.legend(fontsize=8)
-    run.save_figure(fig, "06_value_conflict_own")
+    run.save_figure(fig, "06_value_conflict_own", caption=(
+        "Minimax relative regret of the best common choice when each community is judged by its own values, "
+        "against the largest training-set size allowed; grey band: up to the 95th percentile of the same statistic "
+        "with values randomly reassigned among people; dotted: the tolerance. Look at whether the line leaves the "
+        "band: only then do the communities' own values conflict beyond chance (claim C5)."))
     display(own.round(4))
 else:
     print("values.assignment is empty: no community-specific values; C5 is not applicable")

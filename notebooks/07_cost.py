@@ -104,7 +104,10 @@ for (axis, model, scale), group in configs.groupby(["axis", "model", "scale"]):
 ax.set(xscale="log", yscale="log", xlabel="fit operations (rows x input columns x iterations)",
        ylabel=f"test {config['loss']} (all people)", title=f"{run.study.name}: loss against training compute")
 ax.legend(fontsize=7)
-run.save_figure(fig, "07_loss_vs_compute")
+run.save_figure(fig, "07_loss_vs_compute", caption=(
+    "Aggregate test loss against fit operations (rows x input columns x iterations), log-log axes; solid: "
+    "more training rows, dashed: more boosting rounds at the largest capacity size. Look at whether each "
+    "curve bends towards flat: a straight line is a pure power law, no diminishing returns (claim C6)."))
 
 # %% [markdown]
 # ## C6: does the gain per doubling of compute shrink?
@@ -133,7 +136,10 @@ ax.barh(labels, served.excess.clip(upper=3), color=np.where(served.served, "#4da
 ax.axvline(config["margin"], ls=":", color="grey")
 ax.set(xlabel="best small configuration's excess loss, as a share of the trivial-to-best gap (clipped at 3)",
        title=f"{run.study.name}: served (green) or not by <= {config['small_share']:.0%} of the largest compute")
-run.save_figure(fig, "07_small_models_served")
+run.save_figure(fig, "07_small_models_served", caption=(
+    "Per community, the best small configuration's excess loss over the best configuration, as a share of the "
+    "gap between a trivial model and the best (clipped at 3); green: within the margin (dotted). Look at "
+    "how many bars are green: C7 asks whether more than half are (claim C7)."))
 served.round(4)
 
 # %% [markdown]

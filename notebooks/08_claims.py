@@ -34,12 +34,10 @@ from community_scaling.notebook import start
 run = start(globals(), "08_claims")
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from community_scaling import claims
-from community_scaling.report import VERDICT_COLORS
+from community_scaling import claims, figures
 
 parts = sorted(run.paths.results.glob("claims_*.parquet"))
 ledger = pd.concat([pd.read_parquet(p).assign(notebook=p.stem.removeprefix("claims_")) for p in parts],
@@ -57,15 +55,12 @@ with pd.option_context("display.max_colwidth", 120):
 # ## The ledger at a glance
 
 # %%
-fig, ax = plt.subplots(figsize=(8, 0.5 * len(ledger) + 1))
-for i, row in enumerate(ledger.itertuples()):
-    ax.barh(i, 1, color=VERDICT_COLORS[row.verdict], edgecolor="grey")
-    ax.text(0.02, i, f"{row.claim}: {row.verdict}{' (fragile)' if row.fragile else ''} "
-            + ("" if row.verdict == "not applicable" else
-               f"({row.effect_name} {row.effect:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}])"), va="center", fontsize=9)
-ax.set(yticks=[], xticks=[], xlim=(0, 1), title=f"{run.study.name}: claims ledger")
-ax.invert_yaxis()
-run.save_figure(fig, "08_ledger")
+fig = figures.verdict_matrix(ledger)
+run.save_figure(fig, "08_verdict_matrix", caption=(
+    "The verdict on each claim (rows) for this study (column): green supported, red not supported, grey "
+    "inconclusive, white not applicable, with the effect and its 95% interval ('fragile' when a verdict changes "
+    "within its grid of settings). Look at the colours first, then at intervals that "
+    "nearly touch their threshold (the rule is in the table above)."))
 
 # %% [markdown]
 # ## Provenance

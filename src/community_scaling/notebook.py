@@ -68,9 +68,28 @@ class Run:
                              f"{name!r} first (`make all STUDY={self.study.name}` runs them in order)")
         return read_parquet(path)
 
-    def save_figure(self, fig, name: str) -> list[Path]:
+    def save_figure(self, fig, name: str, caption: str) -> list[Path]:
+        """Save the figure in the study's formats with its caption, and show both in the notebook.
+
+        The figure is shown as the PNG it was saved as: with the Agg backend nothing is drawn
+        inline by itself, and the rendered notebook should show what the files hold."""
+        import io
+
+        import matplotlib.pyplot as plt
+        from IPython.display import Image, Markdown, display
+
         figures = self.study["figures"]
-        return plotting.save_figure(fig, self.paths.figure(name), figures["formats"], figures["dpi"])
+        written = plotting.save_figure(fig, self.paths.figure(name), figures["formats"], figures["dpi"])
+        plotting.write_caption(self.paths.figure(name), caption, self.notebook, written)
+        png = next((p for p in written if p.suffix == ".png"), None)
+        if png is None:
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=figures["dpi"])
+        display(Image(filename=str(png)) if png else Image(data=buffer.getvalue()),
+                metadata={"image/png": {"alt": caption}})  # nbconvert's alternative text
+        display(Markdown(f"*Figure `{name}`.* {caption}"))
+        plt.close(fig)
+        return written
 
     def save_claims(self, claims: list[Claim]) -> Path:
         frame = pd.DataFrame([c.as_row() for c in claims])

@@ -1,47 +1,208 @@
-"""The index page of a study: the claims ledger and links to every rendered notebook and figure."""
+"""The static site under reports/: a front page with the claims ledger of every built
+study (claims x studies), and one page per study with its question, ledger, headline
+figures, and links to every rendered notebook, table and figure.
+
+Pages come from the Jinja2 templates in `templates/`; every link is relative, so the
+folder works from the file system and from any static host.
+"""
 
 from __future__ import annotations
 
 import argparse
-import html
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
 
+import nbformat
+import pyarrow.parquet as pq
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from .claims import VERDICTS, statements
+from .figures import slug
 from .io import read_parquet, read_parquet_metadata, write_text
-from .paths import StudyPaths
+from .paths import StudyPaths, output_root
+from .plotting import VERDICT_COLORS, caption_path
 
-VERDICT_COLORS = {"supported": "#d9f0d3", "not supported": "#fddbc7", "inconclusive": "#f0f0f0",
-                  "not applicable": "#ffffff"}
+# Figures shown first on a study page: the verdicts, one attribute's curves beside the aggregate, the gaps.
+HEADLINE = ("08_verdict_matrix", "04_learning_curves_{attribute}", "04_excess_error")
 
 
-def index_page(paths: StudyPaths) -> str:
-    ledger = read_parquet(paths.table("ledger"))
+def _number(value) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3g}"
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("community_scaling", "templates"), autoescape=select_autoescape(["j2"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = _number
+    env.globals["verdict_colors"] = VERDICT_COLORS
+    return env
+
+
+def _link(target: Path, page_dir: Path) -> str:
+    """A relative URL from a page's folder to a file (forward slashes, also on Windows)."""
+    return Path(os.path.relpath(target, page_dir)).as_posix()
+
+
+@dataclass
+class Figure:
+    name: str
+    caption: str
+    notebook: str
+    png: str
+    files: list[dict]
+
+
+def study_figures(paths: StudyPaths) -> list[Figure]:
+    """Every figure of the study that has a caption and a PNG, in name order (the argument's order)."""
+    found = []
+    for record_path in sorted(paths.figures.glob("*.caption.json")):
+        record = json.loads(record_path.read_text())
+        png = paths.figures / f"{record['figure']}.png"
+        if not png.exists():
+            continue
+        files = [{"href": f"figures/{name}", "label": Path(name).suffix.lstrip(".").upper()} for name in record["files"]
+                 if (paths.figures / name).exists()]
+        found.append(Figure(record["figure"], record["caption"], record["notebook"], f"figures/{png.name}", files))
+    return found
+
+
+def _notebook_summary(path: Path) -> tuple[str, str]:
+    """The first heading and the 'Question.' paragraph of an executed notebook."""
+    title, question = path.stem, ""
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "markdown":
+            continue
+        for block in cell.source.split("\n\n"):
+            text = " ".join(block.split())
+            if text.startswith("# ") and title == path.stem:
+                title = text[2:]
+            elif text.startswith("**Question.**") and not question:
+                question = text.removeprefix("**Question.**").strip()
+        if question:
+            break
+    return title, question
+
+
+def _tables(paths: StudyPaths) -> list[dict]:
+    rows = []
+    for path in sorted(paths.results.glob("*.parquet")):
+        meta = pq.read_metadata(path)
+        provenance = path.with_suffix(".provenance.json")
+        rows.append({"name": path.stem, "href": _link(path, paths.reports), "rows": f"{meta.num_rows:,}",
+                     "columns": ", ".join(meta.schema.names[:12]) + (" ..." if len(meta.schema.names) > 12 else ""),
+                     "provenance": _link(provenance, paths.reports) if provenance.exists() else ""})
+    return rows
+
+
+def _study_summary(paths: StudyPaths) -> dict:
     meta = read_parquet_metadata(paths.table("ledger"))
+    parameters = meta.get("parameters", {})
     code = meta.get("code", {})
-    rows = "".join(
-        f"<tr style='background:{VERDICT_COLORS.get(r.verdict, '#fff')}'><td>{r.claim}</td>"
-        f"<td>{html.escape(r.statement)}</td><td>{html.escape(r.effect_name)}: {r.effect:.4g} "
-        f"[{r.ci_low:.4g}, {r.ci_high:.4g}]</td><td><b>{r.verdict}</b></td><td>{html.escape(r.rule)}</td></tr>"
-        for r in ledger.itertuples())
-    notebooks = "".join(f"<li><a href='html/{p.name}'>{p.stem}</a></li>" for p in sorted(paths.html.glob("*.html")))
-    figures = "".join(f"<li><a href='figures/{p.name}'>{p.name}</a></li>" for p in sorted(paths.figures.glob("*.png")))
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{paths.study}: claims ledger</title>
-<style>body{{font-family:sans-serif;max-width:70em;margin:2em auto}}td,th{{padding:.3em;vertical-align:top;border-bottom:1px solid #ccc}}</style>
-</head><body><h1>Do scaling laws scale? Study <code>{html.escape(paths.study)}</code></h1>
-<h2>Claims ledger</h2><table><tr><th>claim</th><th>statement</th><th>effect [95% interval]</th><th>verdict</th><th>rule</th></tr>{rows}</table>
-<p>Code {html.escape(str(code.get('commit', 'unknown')))}{' (uncommitted changes)' if code.get('dirty') else ''};
-parameter hash {html.escape(str(meta.get('parameter_hash', ''))[:12])}.</p>
-<h2>Notebooks, in the order of the argument</h2><ol>{notebooks}</ol>
-<h2>Figures</h2><ul>{figures}</ul></body></html>
-"""
+    return {"name": paths.study, "title": parameters.get("study", {}).get("title") or paths.study,
+            "description": " ".join(str(parameters.get("study", {}).get("description") or "").split()),
+            "commit": str(code.get("commit", "unknown")), "dirty": bool(code.get("dirty")),
+            "parameter_hash": str(meta.get("parameter_hash", ""))[:12],
+            "communities": parameters.get("data", {}).get("communities", [])}
+
+
+def _headline(paths: StudyPaths, figures: list[Figure] | None = None) -> list[Figure]:
+    """The HEADLINE figures that exist, in that order; the curves are of the study's first attribute."""
+    figures = study_figures(paths) if figures is None else figures
+    communities = _study_summary(paths)["communities"]
+    wanted = [name.format(attribute=slug(communities[0] if communities else "")) for name in HEADLINE]
+    by_name = {f.name: f for f in figures}
+    return [by_name[name] for name in wanted if name in by_name]
+
+
+def study_page(paths: StudyPaths) -> str:
+    study = _study_summary(paths)
+    ledger = read_parquet(paths.table("ledger"))
+    figures = study_figures(paths)
+    headline = _headline(paths, figures)
+    others = [f for f in figures if f not in headline]
+    notebooks = []
+    for html in sorted(paths.html.glob("*.html")):
+        executed = paths.notebooks / f"{html.stem}.ipynb"
+        title, question = _notebook_summary(executed) if executed.exists() else (html.stem, "")
+        notebooks.append({"html": f"html/{html.name}", "ipynb": f"notebooks/{executed.name}", "title": title,
+                          "question": question})
+    return _environment().get_template("study.html.j2").render(
+        study=study, ledger=ledger.to_dict("records"), headline=headline, others=others, notebooks=notebooks,
+        tables=_tables(paths))
+
+
+def snapshot(paths: StudyPaths, folder: Path) -> list[Path]:
+    """Keep what the README quotes from a real run in a tracked folder: the ledger as CSV and
+    Markdown, and the headline figures (PNG) with their captions."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ledger = read_parquet(paths.table("ledger"))
+    columns = ["claim", "statement", "verdict", "effect_name", "effect", "ci_low", "ci_high", "test", "rule"]
+    written = [write_text(ledger[columns].to_csv(index=False), folder / "ledger.csv")]
+    lines = [f"# {paths.study}: the claims ledger and headline figures", "",
+             f"Copied by `make snapshot STUDY={paths.study}` from a real run; code {_study_summary(paths)['commit']}.",
+             "", "| claim | statement | verdict | effect [95% interval] |", "|---|---|---|---|"]
+    lines += [f"| {r.claim} | {r.statement} | **{r.verdict}** | {r.effect_name}: {_number(r.effect)} "
+              f"[{_number(r.ci_low)}, {_number(r.ci_high)}] |" for r in ledger.itertuples()]
+    for figure in _headline(paths):
+        target = folder / Path(figure.png).name
+        shutil.copyfile(paths.reports / figure.png, target)
+        written.append(target)
+        lines += ["", f"![{figure.name}]({target.name})", "", f"*{figure.name}.* {figure.caption}"]
+    written.append(write_text("\n".join(lines) + "\n", folder / "README.md"))
+    return written
+
+
+def built_studies(root: Path) -> list[str]:
+    """Studies under `root` whose ledger and study page exist, in name order."""
+    return sorted(p.parent.name for p in (root / "reports").glob("*/index.html")
+                  if (root / "results" / p.parent.name / "ledger.parquet").exists())
+
+
+def front_page(root: Path) -> str:
+    studies = []
+    for name in built_studies(root):
+        paths = StudyPaths(name, root)
+        ledger = read_parquet(paths.table("ledger"))
+        counts = ledger.verdict.value_counts()
+        studies.append({**_study_summary(paths), "rows": {r["claim"]: r for r in ledger.to_dict("records")},
+                        "counts": ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)})
+    claims = [{"claim": c, "statement": s} for c, s in statements().items()]
+    return _environment().get_template("front.html.j2").render(studies=studies, claims=claims)
+
+
+def _publish(text: str, path: Path) -> Path:
+    """Write a page atomically, readable by everyone the umask allows (a static host's server too)."""
+    written = write_text(text, path)
+    umask = os.umask(0)
+    os.umask(umask)
+    written.chmod(0o666 & ~umask)
+    return written
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("study")
+    parser.add_argument("study", nargs="?", help="write this study's page (omit with --front)")
+    parser.add_argument("--front", action="store_true", help="write the front page over every built study")
     parser.add_argument("--output-root", default=None)
+    parser.add_argument("--snapshot", type=Path, default=None,
+                        help="instead of the page, copy the study's ledger and headline figures into this folder")
     args = parser.parse_args(argv)
-    paths = StudyPaths(args.study, args.output_root)
-    target = write_text(index_page(paths), paths.reports / "index.html")
-    print(f"wrote {target}")
+    if not args.study and not args.front:
+        parser.error("name a study, or pass --front")
+    if args.study and args.snapshot:
+        for path in snapshot(StudyPaths(args.study, args.output_root), args.snapshot):
+            print(f"wrote {path}")
+    elif args.study:
+        paths = StudyPaths(args.study, args.output_root)
+        print(f"wrote {_publish(study_page(paths), paths.reports / 'index.html')}")
+    if args.front:
+        root = output_root(args.output_root)
+        print(f"wrote {_publish(front_page(root), root / 'reports' / 'index.html')}")
 
 
 if __name__ == "__main__":

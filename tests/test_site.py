@@ -1,0 +1,60 @@
+"""The site as a reader meets it: opened in headless Chromium from the file system,
+every page reachable from the front page loads without a console error, every image
+loads, every link resolves, and no link is absolute. Screenshots of the front page
+and a study page are kept in benchmarks/results/screenshots/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from community_scaling.site_check import INSTALL_HINT, Chromium, check_site, find_chromium
+
+PROJECT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = PROJECT / "benchmarks" / "results" / "screenshots"
+
+needs_browser = pytest.mark.skipif(find_chromium() is None, reason=INSTALL_HINT)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with Chromium() as chromium:
+        yield chromium
+
+
+@pytest.mark.slow
+@needs_browser
+def test_site_in_a_real_browser(smoke_build, browser):
+    reports = smoke_build.out / "reports"
+    report = check_site(reports, browser)
+    assert not report.problems, "\n".join(report.problems)
+    pages = set(report.pages)
+    # the front page, the study page and every rendered notebook were reached by following links
+    assert {"index.html", f"{smoke_build.study}/index.html"} <= pages
+    assert {f"{smoke_build.study}/html/{p.name}" for p in (smoke_build.reports / "html").glob("*.html")} <= pages
+    figures = list((smoke_build.reports / "figures").glob("*.png"))
+    assert report.images_loaded >= len(figures) > 0  # every figure is shown on the study page, and loads
+
+    for name, page in (("smoke_front_page", reports / "index.html"),
+                       ("smoke_study_page", smoke_build.reports / "index.html")):
+        browser.visit(page.as_uri())
+        shot = browser.screenshot(SCREENSHOTS / f"{name}.png")
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+@needs_browser
+def test_browser_check_catches_broken_pages(tmp_path, browser):
+    """The check itself can fail: a missing link target, a missing image and a script error are all reported."""
+    site = tmp_path / "reports"
+    (site / "study").mkdir(parents=True)
+    (site / "index.html").write_text(
+        '<!doctype html><html><body><a href="study/index.html">study</a> <a href="missing.html">gone</a>'
+        '<a href="/etc/hostname">absolute</a></body></html>')
+    (site / "study" / "index.html").write_text(
+        '<!doctype html><html><body><img src="nothing.png"><script>undefinedFunction()</script></body></html>')
+    report = check_site(site, browser)
+    assert report.pages == ["index.html", "study/index.html"]
+    assert [p for p in report.broken_links if "missing.html" in p]
+    assert report.absolute_links and report.broken_images
+    assert any("undefinedFunction" in e for e in report.console_errors)
