@@ -6,7 +6,6 @@ site, come from `make snapshot` into benchmarks/results/screenshots/."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
