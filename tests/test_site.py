@@ -6,11 +6,9 @@ site, come from `make snapshot` into benchmarks/results/screenshots/."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from community_scaling.site_check import INSTALL_HINT, Chromium, check_site, find_chromium
-
 
 needs_browser = pytest.mark.skipif(find_chromium() is None, reason=INSTALL_HINT)
 
