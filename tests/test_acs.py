@@ -9,6 +9,7 @@ import threading
 import zipfile
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -159,3 +160,28 @@ def test_all_states_are_folktables_list():
     s = study.load("acs_income_2018_all")
     assert s["data"]["acs_states"] == folktables.state_list and len(folktables.state_list) == 51
     assert len(ingest.input_files(s)) == 51
+
+
+@pytest.mark.slow
+def test_acs_study_runs_through_make_to_the_sweep(tmp_path):
+    """notebooks 01-03 on the Alabama sample from the mirror, the hash recorded on first use."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    venv = Path(sys.executable).parent.parent
+    if not (venv / ".installed").exists():
+        pytest.skip(f"not inside the project environment ({venv / '.installed'} missing); run `make test`")
+    s = _study(tmp_path, acs_trust_on_first_use=True)
+    out = tmp_path / "out"
+    target = out / "reports" / "acsstudy" / "notebooks" / "03_sweep.ipynb"
+    project = Path(__file__).resolve().parents[1]
+    result = subprocess.run(["make", "-C", str(project), f"VENV={venv}", str(target), "STUDY=acsstudy",
+                             f"STUDY_FILE={s.file}", f"OUT={out}"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    units = pd.read_parquet(out / "results" / "acsstudy" / "units.parquet")
+    assert len(units) == 5 * 2 and units.scale.max() == len(pd.read_parquet(out / "data" / "processed" / "acsstudy"
+                                                                            / "train.parquet", columns=["y"]))
+    sheet = pd.read_parquet(out / "results" / "acsstudy" / "datasheet.parquet")
+    assert sheet[sheet.attribute == "all"].eval("train_count + test_count").item() == 2321
+    assert acs_files.read_record(tmp_path / "acsstudy.sha256") == {"psam_p01.csv": sha256_file(SAMPLE)}

