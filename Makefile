@@ -48,13 +48,20 @@ endif
 # papermill: kernel python3, parameters from the study file; write then rename, so a failed run
 # never leaves a notebook that looks up to date. papermill's long traceback goes to a log; on
 # failure one line names the notebook, the study and the error, and the failed notebook is kept.
+# Progress: the kernel appends a line every few seconds (units done, time left) to the file
+# named by COMMUNITY_SCALING_PROGRESS; tail shows it here while papermill runs (papermill keeps
+# the kernel's output off the terminal) and stops when papermill ends (GNU tail --pid; where
+# tail lacks it, no progress is shown and the run is unchanged).
 run_stem = $(NB)/$(basename $(notdir $<))
 define papermill
 	@echo "papermill $(notdir $<) [$(STUDY)]"
 	@mkdir -p $(NB)
-	@rm -f $(run_stem).failed.ipynb
-	@$(PY) -m papermill $< $(run_stem).tmp.ipynb -k python3 --no-progress-bar --log-level WARNING \
-	  -p study $(STUDY) -p study_file $(abspath $(STUDY_FILE)) -p output_root $(ROOT) 2> $(run_stem).log \
+	@rm -f $(run_stem).failed.ipynb && : > $(run_stem).progress
+	@COMMUNITY_SCALING_PROGRESS=$(run_stem).progress \
+	  $(PY) -m papermill $< $(run_stem).tmp.ipynb -k python3 --no-progress-bar --log-level WARNING \
+	  -p study $(STUDY) -p study_file $(abspath $(STUDY_FILE)) -p output_root $(ROOT) 2> $(run_stem).log & \
+	  papermill=$$!; { tail -n +1 -s 1 -F --pid=$$papermill $(run_stem).progress 2>/dev/null || true; }; \
+	  rm -f $(run_stem).progress; wait $$papermill \
 	  || { mv -f $(run_stem).tmp.ipynb $(run_stem).failed.ipynb 2>/dev/null; \
 	       $(PY) -m community_scaling.notebook_failure $(basename $(notdir $<)) $(STUDY) \
 	         $(run_stem).failed.ipynb $(run_stem).log >&2; exit 1; }

@@ -19,7 +19,8 @@
 # permutation, so larger samples contain the smaller ones. Units are cached by
 # a hash of the unit, the data and the code, so re-running recomputes nothing
 # unchanged; they run through joblib on local processes or a Dask cluster
-# (`sweep.backend`, `sweep.scheduler_address`). Every unit's test-set scores are
+# (`sweep.backend`, `sweep.scheduler_address`; Dask workers get the data from the
+# client and need no shared disk). Every unit's test-set scores are
 # kept, and scored here into one tidy table (model x size x seed x community x
 # metric) that every later notebook reads.
 #
@@ -50,7 +51,7 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from community_scaling import error_draws, ingest, metrics, preflight, sweep
+from community_scaling import error_draws, ingest, preflight, sweep
 from community_scaling.study import capacity_sizes
 from community_scaling.plotting import MODEL_COLORS
 
@@ -89,10 +90,10 @@ unit_table.groupby(["model", "scale"])[["iterations", "fit_operations", "cpu_sec
 # %%
 sheet = run.load_table("datasheet")
 evaluable = ingest.evaluable_communities(sheet)
-scores = sweep.load_scores(unit_table, run.paths.unit_cache)
 started = time.perf_counter()
-evaluations = metrics.evaluation_table(test["y"].to_numpy(), scores, unit_table[["unit_id", "model", "scale", "seed"]],
-                                       test[meta["attributes"]], run.study["evaluation"]["threshold"], evaluable)
+# Streamed over batches of units: every unit's scores are never in memory at once.
+evaluations = sweep.evaluate_units(unit_table, run.paths.unit_cache, test["y"].to_numpy(), test[meta["attributes"]],
+                                   run.study["evaluation"]["threshold"], evaluable, ["unit_id", "model", "scale", "seed"])
 scoring_wall = time.perf_counter() - started
 run.save_table(evaluations, "evaluations")
 evaluations.head()
@@ -170,10 +171,10 @@ if representation["attribute"]:
     rep_table = sweep.run_sweep(rep_units, run.paths.processed, run.paths.unit_cache, config["backend"],
                                 config["n_jobs"], config["scheduler_address"])
     rep_wall, rep_count = time.perf_counter() - started, len(rep_units)
-    rep_scores = sweep.load_scores(rep_table, run.paths.unit_cache)
-    rep_units_frame = rep_table[["unit_id", "model", "scale", "seed", "community_count"]].assign(boosted=rep_table.community)
-    rep_eval = metrics.evaluation_table(test["y"].to_numpy(), rep_scores, rep_units_frame, test[[attribute]],
-                                        run.study["evaluation"]["threshold"], {attribute: evaluable.get(attribute, [])})
+    rep_eval = sweep.evaluate_units(rep_table.assign(boosted=rep_table.community), run.paths.unit_cache,
+                                    test["y"].to_numpy(), test[[attribute]], run.study["evaluation"]["threshold"],
+                                    {attribute: evaluable.get(attribute, [])},
+                                    ["unit_id", "model", "scale", "seed", "community_count", "boosted"])
     rep_rows = rep_eval[(rep_eval.community == rep_eval.boosted) | (rep_eval.attribute == "all")]
     rep_rows = rep_rows[rep_rows.metric.isin(["error", "log_loss", "brier", "auroc"])]
     display(Markdown(f"{len(rep_units)} representation units for {attribute}: {', '.join(chosen)}; "

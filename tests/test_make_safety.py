@@ -125,3 +125,18 @@ def test_failure_summary_reads_the_error_cell(tmp_path):
     log.write_text("Traceback...\nDeadKernelError: Kernel died\n")
     assert "failed: DeadKernelError: Kernel died (full traceback: " in notebook_failure.summary(
         "03_sweep", "mine", tmp_path / "missing.ipynb", log)
+
+
+@pytest.mark.slow
+def test_sweep_progress_shows_on_the_terminal_not_in_the_notebook(tmp_path):
+    _needs_environment()
+    study_file = _file_study(tmp_path)
+    notebooks = tmp_path / "out" / "reports" / "filestudy" / "notebooks"
+    result = make(str(notebooks / "03_sweep.ipynb"), *_study_args(tmp_path, study_file))
+    assert result.returncode == 0, result.stderr
+    shown = [x for x in result.stdout.splitlines() if x.startswith("sweep: ")]
+    assert shown and shown[0].startswith("sweep: 1/"), result.stdout
+    assert re.fullmatch(r"sweep: (\d+)/\1 units done, .*", shown[-1]), shown
+    assert not list(notebooks.glob("*.progress"))  # the progress file goes when papermill ends
+    executed = (notebooks / "03_sweep.ipynb").read_text()
+    assert executed.count("units done") <= 11  # the notebook keeps a line per tenth, not per unit

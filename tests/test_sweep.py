@@ -1,7 +1,9 @@
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -89,6 +91,99 @@ def test_dask_cluster_gives_identical_results(processed, tmp_path):
     np.testing.assert_array_equal(sweep.load_scores(local, tmp_path / "local"), sweep.load_scores(dask, tmp_path / "dask"))
 
 
+def _can_hide_folders() -> bool:
+    """True where a process may get its own mount namespace (root, or user namespaces allowed)."""
+    import shutil
+
+    if not shutil.which("unshare"):
+        return False
+    return subprocess.run(["unshare", "--mount", "--propagation", "private", "true"],
+                          capture_output=True).returncode == 0
+
+
+def _start_hidden_workers(address: str, hide: Path, home: Path, count: int) -> list[subprocess.Popen]:
+    """Dask workers as separate processes, each in its own working folder. Where mount
+    namespaces are allowed, `hide` (every folder of the test: processed data and caches) is
+    covered by an empty tmpfs in the workers' view, as on a machine that shares no disk."""
+    workers = []
+    for i in range(count):
+        folder = (hide if _can_hide_folders() else home) / f"worker{i}"
+        start = (f'mkdir -p "{folder}" && cd "{folder}" && exec "{sys.executable}" -m distributed.cli.dask_worker '
+                 f'{address} --nthreads 1 --nworkers 1 --no-dashboard --local-directory "{folder}"')
+        if _can_hide_folders():
+            start = f'mount -t tmpfs tmpfs "{hide}" && {start}'
+            command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", start]
+        else:
+            home.mkdir(parents=True, exist_ok=True)
+            command = ["sh", "-c", start]
+        workers.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True))
+    return workers
+
+
+def test_dask_workers_need_no_shared_disk(processed, tmp_path, monkeypatch):
+    """Workers that cannot see the processed folder or the cache give the sequential tables.
+    The processed folder is also moved away once the client has loaded the data, so a worker
+    that read it by path would fail here even where folders cannot be hidden."""
+    from distributed import Client, LocalCluster
+
+    local = sweep.run_sweep(UNITS, processed, tmp_path / "local", "sequential")
+    hidden_processed = tmp_path / "processed_moved_away"
+    shutil.copytree(processed, tmp_path / "processed")
+    loaded = sweep.load_data
+
+    def load_then_move_away(folder):
+        data = loaded(folder)
+        Path(folder).rename(hidden_processed)
+        return data
+
+    monkeypatch.setattr(sweep, "load_data", load_then_move_away)
+    hide = Path(os.path.commonpath([processed, tmp_path]))
+    with LocalCluster(n_workers=0, processes=True, dashboard_address=None) as cluster:
+        workers = _start_hidden_workers(cluster.scheduler_address, hide, Path(tempfile.mkdtemp()), 2)
+        try:
+            with Client(cluster.scheduler_address) as client:
+                client.wait_for_workers(2, timeout=120)
+                if _can_hide_folders():
+                    seen = client.run(os.path.exists, str(processed / sweep.TRAIN_FILE))
+                    assert not any(seen.values()), "the workers can see the processed folder"
+            dask = sweep.run_sweep(UNITS, tmp_path / "processed", tmp_path / "dask", "dask",
+                                   scheduler_address=cluster.scheduler_address)
+        finally:
+            for worker in workers:
+                os.killpg(worker.pid, signal.SIGTERM)
+                worker.wait(timeout=30)
+    assert hidden_processed.exists() and not (tmp_path / "processed").exists()  # moved before any unit ran
+    timing = ["cpu_seconds", "fit_cpu_seconds", "wall_seconds", "fit_seconds", "predict_seconds"]
+    pd.testing.assert_frame_equal(local.drop(columns=timing), dask.drop(columns=timing))
+    np.testing.assert_array_equal(sweep.load_scores(local, tmp_path / "local"), sweep.load_scores(dask, tmp_path / "dask"))
+
+
+def test_scoring_streamed_over_units_equals_scoring_all_at_once(processed, tmp_path):
+    from community_scaling import metrics
+
+    table = sweep.run_sweep(UNITS, processed, tmp_path / "c", "sequential")
+    test = pd.read_parquet(processed / sweep.TEST_FILE)
+    groups, y = test[["race", "sex"]], test["y"].to_numpy()
+    evaluable = metrics.evaluable_communities(y, groups, min_count=20, min_positives=2)
+    columns = ["unit_id", "model", "scale", "seed"]
+    whole = metrics.evaluation_table(y, sweep.load_scores(table, tmp_path / "c"), table[columns], groups, 0.5, evaluable)
+    streamed = sweep.evaluate_units(table, tmp_path / "c", y, groups, 0.5, evaluable, columns, batch=5)
+    pd.testing.assert_frame_equal(whole, streamed)
+    with pytest.raises(InputError, match="batch must be >= 1 unit, got 0"):
+        next(sweep.iter_scores(table, tmp_path / "c", batch=0))
+
+
+def test_progress_reaches_the_progress_file(processed, tmp_path, monkeypatch, capsys):
+    target = tmp_path / "progress.log"
+    monkeypatch.setenv("COMMUNITY_SCALING_PROGRESS", str(target))
+    sweep.run_sweep(UNITS[:4], processed, tmp_path / "c", "sequential")
+    lines = target.read_text().splitlines()
+    assert lines[0].startswith("sweep: 1/4 units done") and "left" in lines[0]
+    assert lines[-1].startswith("sweep: 4/4 units done") and "left" not in lines[-1]
+    assert len(capsys.readouterr().err.splitlines()) <= 1 + 10  # the notebook's stderr: a line per tenth
+
+
 KILL_SCRIPT = """
 import sys
 from pathlib import Path
@@ -165,7 +260,14 @@ def test_loky_workers_do_not_outlive_the_sweep(processed, tmp_path):
     import psutil
 
     def workers():  # loky's resource trackers stay until this process ends; workers must not
-        return [c for c in psutil.Process().children(recursive=True) if "LokyProcess" in " ".join(c.cmdline())]
+        found = []
+        for child in psutil.Process().children(recursive=True):
+            try:
+                if "LokyProcess" in " ".join(child.cmdline()):
+                    found.append(child)
+            except (psutil.ZombieProcess, psutil.NoSuchProcess):  # another test's process, exited, not yet reaped
+                pass
+        return found
 
     sweep.run_sweep(UNITS[:4], processed, tmp_path / "c", "loky", 2)
     deadline = time.monotonic() + 30

