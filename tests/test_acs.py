@@ -184,5 +184,7 @@ def test_acs_study_runs_through_make_to_the_sweep(tmp_path):
     assert len(units) == 5 * 2 and units.scale.max() == len(pd.read_parquet(out / "data" / "processed" / "acsstudy"
                                                                             / "train.parquet", columns=["y"]))
     sheet = pd.read_parquet(out / "results" / "acsstudy" / "datasheet.parquet")
-    assert sheet[sheet.attribute == "all"].eval("train_count + test_count").item() == 2321
+    dropped = pd.read_parquet(out / "results" / "acsstudy" / "dropped_rows.parquet").set_index("reason").rows
+    copies = dropped["test rows identical to a training row (features and label)"]
+    assert sheet[sheet.attribute == "all"].eval("train_count + test_count").item() + copies == 2321
     assert acs_files.read_record(tmp_path / "acsstudy.sha256") == {"psam_p01.csv": sha256_file(SAMPLE)}
