@@ -53,6 +53,95 @@ _EPIC_SHA256 = {
     "epic/aggregated_test_set.csv": "413238ad69604376c62afb600a0f49ea993ed974e0e117ab0e5648294107f8f3",
 }
 
+# Published language-model results (llm_results.py), at pinned commits so the hashes hold.
+_HARNESS = ("https://raw.githubusercontent.com/EleutherAI/lm-evaluation-harness/"
+            "5e59782e861391d4130b6cfccd9bf88c0f491d09/results/")
+_PYTHIA = ("https://raw.githubusercontent.com/EleutherAI/pythia/"
+           "a19eecb807ec2c79a39ebf18108816e6ffffc1d5/evals/pythia-v1/")
+_BIGSCIENCE = ("https://raw.githubusercontent.com/bigscience-workshop/bigscience/"
+               "9e64edec2ad1fb9263bf39ba616a84ff64b4d947/evaluation/results/tr11/")
+# folder in the cache -> (its canonical URL, {path below it: sha256})
+_LLM_EVALS: dict[str, tuple[str, dict[str, str]]] = {
+    # lm-eval v0.3 results of BLOOM and XGLM, MIT (deleted upstream later; the pinned commit still serves them).
+    "llm_evals/lm-evaluation-harness/results/": (_HARNESS, {
+        "bloom/bloom-1b1/bloom-1b1_pawsx_0-shot.json": "6d6ac2c747fa2d54560db2a4527364077b4f88b4fa355c47ac15e72c7435f46f",
+        "bloom/bloom-1b1/bloom-1b1_xcopa_0-shot.json": "67653f30b0a777ee20f86f9466525829bd74aee33efc82c8b98e863723a8a5c3",
+        "bloom/bloom-1b1/bloom-1b1_xnli_0-shot.json": "42c758f14d4f3dc0e9360fcc2d2834cd9d087c975c1ed1f63fbd118d38d97bbd",
+        "bloom/bloom-1b1/bloom-1b1_xstory_cloze_0-shot.json": "d2bce9a10dc13962f9c3314de90d16ab0ae7717a9d28ea77e46f78125e3c03c5",
+        "bloom/bloom-1b1/bloom-1b1_xwinograd_0-shot.json": "4391aacd9d6e2c048a3d12867bfcafd10945ef7135404222d6dfa7badbef0dee",
+        "bloom/bloom-1b7/bloom-1b7_pawsx_0-shot.json": "e5d59813113d97004eb176109c6851c2104ba4f5a1b22991b97da07992a283fa",
+        "bloom/bloom-1b7/bloom-1b7_xcopa_0-shot.json": "275fedf67c55b1739005b0313b799b19078055c3a5901c4a03e397f6ea6ebf30",
+        "bloom/bloom-1b7/bloom-1b7_xnli_0-shot.json": "071f8e612a6bceded8734e2eca309f6548dccf06611b127fe92a91f12119117a",
+        "bloom/bloom-1b7/bloom-1b7_xstory_cloze_0-shot.json": "92e9f1e04b02f98c2d3821ea66e204e657e1731b5c5d3e2ba0b6daeeede139f0",
+        "bloom/bloom-1b7/bloom-1b7_xwinograd_0-shot.json": "58aa235578b80c750fa2c425d2f2e85d90f5a267975e81193482cce6423f63d2",
+        "bloom/bloom-3b/bloom-3b_pawsx_0-shot.json": "c202423cc5fe74ece2564bbe6b6771ae7952f3f9b2dc349c36764fa64ee425c9",
+        "bloom/bloom-3b/bloom-3b_xcopa_0-shot.json": "2f0fe139dd5a76c59c8e6a5284e62bd20f03c8dfff8d1ac904c330b913605114",
+        "bloom/bloom-3b/bloom-3b_xnli_0-shot.json": "81b3dfd8dddc6abe42ea7509d7000e41dcc35eda03aa1d6e410bcc07f7964d8c",
+        "bloom/bloom-3b/bloom-3b_xstory_cloze_0-shot.json": "c83c186e5b93c5be35c5705da8dff404747fb06aa3e858d3a0a46c4fba9bfdff",
+        "bloom/bloom-3b/bloom-3b_xwinograd_0-shot.json": "eb8c1cab781014d445ece40ba287bbd8687a5990e2884d5232e25ba0a456393d",
+        "bloom/bloom-560m/bloom-560m_pawsx_0-shot.json": "2c554f09fd21e1fe0eda7d6ca7c24c3f8ff186e6602d0615b4d7cf5120c06324",
+        "bloom/bloom-560m/bloom-560m_xcopa_0-shot.json": "83fdca6b1ef5391ad845718652c0846d8462c0c0113f8abb9941a26f6f065367",
+        "bloom/bloom-560m/bloom-560m_xnli_0-shot.json": "99ac7abce2b5a752397a9794e8d0c04be09cca45d318e85b44c4a604648f460d",
+        "bloom/bloom-560m/bloom-560m_xstory_cloze_0-shot.json": "a70995e0edee37e01eb5e08cdb2df389ec20942357376e8fe5e3f31bf496403f",
+        "bloom/bloom-560m/bloom-560m_xwinograd_0-shot.json": "4cd0c11294978cfe490e365a5894452fb4d53b2f49ced834ad6719f8dee5aaa9",
+        "bloom/bloom-7b1/bloom-7b1_pawsx_0-shot.json": "2bf607e8b5ebb61adf326e9df6fe020ed26114de0ad898a63c807e36a3bd1b68",
+        "bloom/bloom-7b1/bloom-7b1_xcopa_0-shot.json": "297cc2fc92f0c1532621ec7dd60103f2db4f5effecd1b924c8a4076679ae6fb2",
+        "bloom/bloom-7b1/bloom-7b1_xnli_0-shot.json": "3ad82d50778e570984b2610408ff76f1472686e33215060718ad193d31ba2ffd",
+        "bloom/bloom-7b1/bloom-7b1_xstory_cloze_0-shot.json": "91e2b88bbe2db73cdf7d35d4a520d21c81d2a60638beda01d802b63052bc2657",
+        "bloom/bloom-7b1/bloom-7b1_xwinograd_0-shot.json": "1c5c534aea76b16f1a74819a5a362260082039d8e5c74fe2d107c9f203b47321",
+        "xglm/xglm-1.7B/xglm-1.7B_pawsx_0-shot.json": "6a372b680203d1ef93f877a8d0fd616312a0b793e2129971d20c51dfb06688db",
+        "xglm/xglm-1.7B/xglm-1.7B_xcopa_0-shot.json": "38ef45e3922d16a146b2b8ca81048b39463d822a4351eebe78f528de5bdcf165",
+        "xglm/xglm-1.7B/xglm-1.7B_xnli_0-shot.json": "01bd4eec360c52c1e46bdacfd026d63a8300221f6c6c165a67e1ce9ba41a03ed",
+        "xglm/xglm-1.7B/xglm-1.7B_xstory_cloze_0-shot.json": "9561e238a011f3aa44141e5c459951820720236a2deb899a90cecb7d544cb11a",
+        "xglm/xglm-1.7B/xglm-1.7B_xwinograd_0-shot.json": "5bbbde7f5f981717d8de8edefc9c771fe6201192137bebf11c6ba022517d9095",
+        "xglm/xglm-2.9B/xglm-2.9B_pawsx_0-shot.json": "8ea294b068c852c279242ef08f572576d4217492a6336c564501ace90476604a",
+        "xglm/xglm-2.9B/xglm-2.9B_xcopa_0-shot.json": "7a0089dfdb0abff7b0a41b0d485d9194bab42726ed0acd699fd1ee898a9d7f19",
+        "xglm/xglm-2.9B/xglm-2.9B_xnli_0-shot.json": "907033f6d53d0a0db71ec680f444109d8ec9729180ba2684ad8d9d3a5044d9e6",
+        "xglm/xglm-2.9B/xglm-2.9B_xstory_cloze_0-shot.json": "4619e458c1d4464726967d4f2a4e207776a37979d6adaaa230693a5c1f3cc289",
+        "xglm/xglm-2.9B/xglm-2.9B_xwinograd_0-shot.json": "72cb6e138079d2dc47cb9da7cd3d1f463496e64b84af7893279579239f489cd4",
+        "xglm/xglm-4.5B/xglm-4.5B_pawsx_0-shot.json": "923bd6b4c3feb7d42bd977a2f0f38adc473113ba3115d303add736ee7b0af515",
+        "xglm/xglm-4.5B/xglm-4.5B_xcopa_0-shot.json": "f819e1c73e00b6bdf51ef2a3693a73ff46ef027fe263ccdfda8e052bb32d8114",
+        "xglm/xglm-4.5B/xglm-4.5B_xnli_0-shot.json": "f4d0edd667cfd0d8fbf309245644e1656e516d2aa2279c456a1a2ff941b59353",
+        "xglm/xglm-4.5B/xglm-4.5B_xstory_cloze_0-shot.json": "7e66819b7d5e72a637a8cd9b21c995ba19d457b5458c7bd8b42b8c9b7c0bb3b8",
+        "xglm/xglm-4.5B/xglm-4.5B_xwinograd_0-shot.json": "7363ccb5c5987a9444a45f735c7f606f3571553a81c768936f056d2c0307a80e",
+        "xglm/xglm-564M/xglm-564M_pawsx_0-shot.json": "4583675a1614f3892b79b03f407d371a4cbc427918126cc1ab37fbd4f74b8214",
+        "xglm/xglm-564M/xglm-564M_xcopa_0-shot.json": "863f93eb1346f9b8a8338be46b45a7272164b0f1b96738b767ab9482cb13aa1b",
+        "xglm/xglm-564M/xglm-564M_xnli_0-shot.json": "c92229adf65a6d98fd9f343b008a4620ba8308485214ca1679ddee56f1c58140",
+        "xglm/xglm-564M/xglm-564M_xstory_cloze_0-shot.json": "ab5c957417d47bdc128ca81a4ff4adee7154b9bf68caf91a3c2fe40baa648887",
+        "xglm/xglm-564M/xglm-564M_xwinograd_0-shot.json": "c994d03d46147c8dc8dc0eb103ea519a7849cc927ed1dd07feb5467fc8b9f3a6",
+        "xglm/xglm-7.5B/xglm-7.5B_pawsx_0-shot.json": "d595ae4da120c8f5a5282e1699b920b31a664926ea7fe7be96f55204bdb8fd3f",
+        "xglm/xglm-7.5B/xglm-7.5B_xcopa_0-shot.json": "af95d871acb0d2eb9b6c5d66610b55ba621bef117ebdca616f4a093a31090710",
+        "xglm/xglm-7.5B/xglm-7.5B_xnli_0-shot.json": "5ee0d524a627d94454abbaa368ec017250086fb879d34339359e413f342fd354",
+        "xglm/xglm-7.5B/xglm-7.5B_xstory_cloze_0-shot.json": "e87216b463a39d88f613cc4ecc083fdfb9991981d26a4812dca080eb04cc8963",
+        "xglm/xglm-7.5B/xglm-7.5B_xwinograd_0-shot.json": "13760a876b2639f8dd7cb46a5befc7c10641d848c8ef6810b1916a115de9ad03",
+    }),
+    # Pythia zero-shot results at the final step 143000, Apache-2.0 (pythia-1b-bf16 left out: no model card row).
+    "llm_evals/pythia/evals/pythia-v1/": (_PYTHIA, {
+        "pythia-1.4b-deduped/zero-shot/1.4b-deduped_step143000.json": "b5134716dfa51dda0c048595ab2d768f9d2f43153e23f5fe06f1784a6a4cd9e8",
+        "pythia-1.4b/zero-shot/1.4b_step143000.json": "454d35a54bc35cffb6617b03e9524042397e25d59e2bb4b6939ec610ed07afc2",
+        "pythia-12b-deduped/zero-shot/12b-deduped_step143000.json": "350457057b57691391fd045b5d3d7fc63851219f88a4661436050cb2598d9ed2",
+        "pythia-12b/zero-shot/12b_step143000.json": "ea269108cdfad6c17b55373d3ea02d832011294587b42060369fc574374b0164",
+        "pythia-160m-deduped/zero-shot/160m-deduped_step143000.json": "6f548b6072de3da1af589ce51eaf5f28749e3063babc8025de9b894ef432dcd7",
+        "pythia-160m/zero-shot/160m_step143000.json": "47d6986215acd4ab22ab5a82e75d49645bfbb757efc76b0d0f305d62a1362a60",
+        "pythia-1b-deduped/zero-shot/1b-deduped_step143000.json": "24ebf9080e9f17cfe3e67e91172f829b7de3b18c5002351a890d88300211721f",
+        "pythia-2.8b-deduped/zero-shot/2.8b-deduped_step143000.json": "e8635a17394c4ce76e3811f2c0574e3da0419f0266c144d4a9ef11d3780734cf",
+        "pythia-2.8b/zero-shot/2.8b_step143000.json": "8c7f54862dab8e377eff06935c5c4cf76f68f7c71fb67c3d5137f52b4b2eab99",
+        "pythia-410m-deduped/zero-shot/410m-deduped_step143000.json": "2dc4cb967fa0482866cf34411fc09a10bf7450740bb66aa8bd38238fd38bfe53",
+        "pythia-410m/zero-shot/410m_step143000.json": "8c8ec312e6fdd6b70817b4fd917489879a53604949fdd5b68f6e030a78630f0c",
+        "pythia-6.9b-deduped/zero-shot/6.9b-deduped_step143000.json": "01410ed6a04bb8d4ae9c35dccab9296dfdeb0fa7f10cb5d8acbda4963b2a4d87",
+        "pythia-6.9b/zero-shot/6.9b_step143000.json": "2ee095586f554332db65e5cf09b0c2b2afc31cf621eb93322416852ee469608c",
+        "pythia-70m-deduped/zero-shot/70m-deduped_step143000.json": "ea9d46b8c91c29c735c021e25d183a8fdf58061991999c3d2cb09cb76c67d6e8",
+        "pythia-70m/zero-shot/70m_step143000.json": "2338c75e1345f53da34143298c1d6c23393f24e8d765ac3e86599e956c6a5e4f",
+    }),
+    # BigScience evaluations of BLOOM and OPT-175B, FLORES-101 among them, Apache-2.0.
+    "llm_evals/bigscience/evaluation/results/tr11/": (_BIGSCIENCE, {
+        "bloom/bslmeval.json": "07aeef2955339cfec351367dee14679c3fc12b2b7f9ec7891f10478fd55f4760",
+        "bloom1b3/bslmeval.json": "d849c543d6d88892b5645bd6d2246523d894c6dd378e14140ec0f32744ab6273",
+        "bloom2b5/bslmeval.json": "5a0887e159613f0889aef88dcee79d46bba5bb49ddfaca90ca82356002b1bbb5",
+        "opt/bslmeval.json": "b601c56741b179a2c6dbde93476d68bb5b51570058a7578cf66b371ff4cc34c0",
+    }),
+}
+
 # relative path in the cache -> (canonical URL, sha256)
 REGISTRY: dict[str, tuple[str, str]] = {
     # POPQUORN (Pei & Jurgens 2023): no licence stated upstream, so it is fetched, never redistributed.
@@ -65,6 +154,8 @@ REGISTRY: dict[str, tuple[str, str]] = {
         _BENCHMARK + "benchmark.lang.csv", "63c346db00a66b692e1ea9a0f71a2f2b267e55f74be5b863a92e199dffbf0983"),
     # EPIC irony labels per rater group (Frenda et al. 2023), CC0.
     **{name: (_EPIC + quote(name.removeprefix("epic/")), digest) for name, digest in _EPIC_SHA256.items()},
+    **{folder + path: (url + path, digest)
+       for folder, (url, digests) in _LLM_EVALS.items() for path, digest in digests.items()},
 }
 
 
