@@ -1,0 +1,233 @@
+"""Published per-group results of language-model families -> one tidy evaluations table.
+
+Why: whether communities scale like the aggregate can be checked on models far
+larger than any sweep here, from results their authors published per group:
+multilingual lm-eval tasks (groups are languages; BLOOM and XGLM), CrowS-Pairs
+in Pythia's zero-shot evaluations (groups are bias categories) and FLORES-101
+language modelling in BigScience's evaluations (groups are languages; BLOOM and
+OPT-175B). Each source has its own JSON shape; one parser per shape gives the
+same rows, and `load` adds each model's parameters and training tokens.
+
+Caveat from the mirror's README: on FLORES-101, BLOOM-176B scores worse on
+Indic languages (Hindi among them) than the smaller BLOOMs and OPT-175B, which
+looks like an evaluation artefact; analyses of those rows should say so.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from . import downloads
+from .io import InputError
+
+COLUMNS = ["model", "task", "community", "metric", "value", "stderr", "higher_is_better"]
+CARD_COLUMNS = ["family", "variant", "parameters", "training_tokens"]
+AGGREGATE = "all"  # community of a task's overall score, beside its per-group ones
+
+_NAN = float("nan")
+_PYTHIA_TOKENS = 299_892_736_000  # 143,000 steps at 2,097,152 tokens each
+MODEL_CARDS = pd.DataFrame(
+    [
+        ("bloom-560m", "bloom", "standard", 559_214_592, 341e9),
+        ("bloom-1b1", "bloom", "standard", 1_065_314_304, 341e9),
+        ("bloom-1b7", "bloom", "standard", 1_722_408_960, 341e9),
+        ("bloom-3b", "bloom", "standard", 3_002_557_440, 341e9),
+        ("bloom-7b1", "bloom", "standard", 7_069_016_064, 341e9),
+        ("bloom-176b", "bloom", "standard", 176_247_271_424, 366e9),
+        ("opt-175b", "opt", "standard", 175_000_000_000, 180e9),
+        ("xglm-564M", "xglm", "standard", 564_000_000, 500e9),
+        ("xglm-1.7B", "xglm", "standard", 1_700_000_000, 500e9),
+        ("xglm-2.9B", "xglm", "standard", 2_900_000_000, 500e9),
+        # Trained on a different data mix, so its token count is not comparable with the others'.
+        ("xglm-4.5B", "xglm", "standard", 4_500_000_000, _NAN),
+        ("xglm-7.5B", "xglm", "standard", 7_500_000_000, 500e9),
+        *[(f"pythia-{size}{suffix}", "pythia", variant, parameters, float(_PYTHIA_TOKENS))
+          for size, parameters in [("70m", 70_426_624), ("160m", 162_322_944), ("410m", 405_334_016),
+                                   ("1b", 1_011_781_632), ("1.4b", 1_414_647_808), ("2.8b", 2_775_208_960),
+                                   ("6.9b", 6_857_302_016), ("12b", 11_846_072_320)]
+          for suffix, variant in [("", "standard"), ("-deduped", "deduplicated")]
+          if (size, suffix) != ("1b", "")],  # no standard pythia-1b in the README's table (only a bf16 run)
+    ],
+    columns=["model", *CARD_COLUMNS],
+)
+
+_HARNESS = "llm_evals/lm-evaluation-harness/results/"
+_PYTHIA = "llm_evals/pythia/evals/pythia-v1/"
+_BIGSCIENCE = "llm_evals/bigscience/evaluation/results/tr11/"
+# BigScience's folders are named after training runs, not models.
+_BIGSCIENCE_RUNS = {"bloom1b3": "bloom-1b7", "bloom2b5": "bloom-3b", "bloom": "bloom-176b", "opt": "opt-175b"}
+
+
+def _read_results(path: Path) -> dict:
+    """The `results` object of a result file, or an InputError naming the file."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a readable JSON file ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a JSON object with a 'results' object, got a {type(data).__name__}")
+    if not isinstance(data.get("results"), dict):
+        raise InputError(f"{path}: expected a 'results' object; the top-level keys are {sorted(data)}")
+    return data["results"]
+
+
+def _number(path: Path, key: str, entry: dict, field: str, required: bool = True) -> float:
+    if field not in entry:
+        if required:
+            raise InputError(f"{path}: results[{key!r}] lacks {field!r}; it has {sorted(entry)}")
+        return _NAN
+    value = entry[field]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(f"{path}: results[{key!r}][{field!r}] must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _entry(path: Path, key: str, entry) -> dict:
+    if not isinstance(entry, dict):
+        raise InputError(f"{path}: results[{key!r}] must be an object, got {type(entry).__name__}")
+    return entry
+
+
+def _frame(rows: list[tuple], path: Path) -> pd.DataFrame:
+    if not rows:
+        raise InputError(f"{path}: no results of the expected kind")
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame.astype({"value": float, "stderr": float, "higher_is_better": bool})
+
+
+def parse_lm_eval_v03(path: Path, model: str) -> pd.DataFrame:
+    """Accuracy per language from an lm-eval v0.3 file (`results["<task>_<lang>"] = {acc, acc_stderr}`).
+
+    Returns columns COLUMNS, one row per task and language, metric "accuracy".
+    """
+    rows = []
+    for key, entry in _read_results(path).items():
+        task, _, language = key.rpartition("_")  # task names hold underscores (xstory_cloze), codes do not
+        if not task:
+            raise InputError(f"{path}: results key {key!r} is not <task>_<language>")
+        entry = _entry(path, key, entry)
+        rows.append((model, task, language, "accuracy", _number(path, key, entry, "acc"),
+                     _number(path, key, entry, "acc_stderr", required=False), True))
+    return _frame(rows, path)
+
+
+_CROWS_PAIRS = re.compile(r"^(crows_pairs_(?:english|french))(?:_(\w+))?$")
+# Both flagged lower-is-better, but pct_stereotype is unbiased at 0.5, not 0: values below 0.5
+# (several French categories) prefer the anti-stereotype; |value - 0.5| is the size of the bias.
+_BIAS_METRICS = ("pct_stereotype", "likelihood_difference")
+
+
+def parse_pythia_zero_shot(path: Path, model: str) -> pd.DataFrame:
+    """CrowS-Pairs bias per category from a Pythia zero-shot file; its other tasks are left out.
+
+    Returns columns COLUMNS: tasks crows_pairs_english and crows_pairs_french, community the
+    category as published (French "autre" = other) or "all" for the task's overall score,
+    metrics pct_stereotype and likelihood_difference with their standard errors.
+    """
+    rows = []
+    for key, entry in _read_results(path).items():
+        match = _CROWS_PAIRS.match(key)
+        if not match:
+            continue
+        entry = _entry(path, key, entry)
+        task, category = match.group(1), match.group(2) or AGGREGATE
+        rows += [(model, task, category, metric, _number(path, key, entry, metric),
+                  _number(path, key, entry, f"{metric}_stderr", required=False), False)
+                 for metric in _BIAS_METRICS]
+    return _frame(rows, path)
+
+
+_FLORES = re.compile(r"^gsarti/flores_101_(\w+)\+null$")
+_LM_METRICS = ("bits_per_byte", "byte_perplexity", "word_perplexity")
+
+
+def parse_bslmeval(path: Path, model: str) -> pd.DataFrame:
+    """FLORES-101 language modelling per language from a BigScience `bslmeval.json`.
+
+    Each `results["gsarti/flores_101_<lang>+null"]` maps a run's timestamp to its scores;
+    one run per language is expected. Returns columns COLUMNS, task "flores101", community
+    the FLORES code (zho_simpl and zho_trad are two), metrics bits_per_byte, byte_perplexity
+    and word_perplexity (all lower is better); stderr is NaN where none is published.
+    """
+    rows = []
+    for key, runs in _read_results(path).items():
+        match = _FLORES.match(key)
+        if not match:
+            continue
+        runs = _entry(path, key, runs)
+        if len(runs) != 1:
+            raise InputError(f"{path}: results[{key!r}] should hold one run, has {len(runs)}: {sorted(runs)}")
+        (timestamp, entry), = runs.items()
+        entry = _entry(path, f"{key}/{timestamp}", entry)
+        rows += [(model, "flores101", match.group(1), metric, _number(path, key, entry, metric),
+                  _number(path, key, entry, f"{metric}_stderr", required=False), False)
+                 for metric in _LM_METRICS]
+    return _frame(rows, path)
+
+
+def _harness_model(name: str) -> str:
+    return name.removeprefix(_HARNESS).split("/")[1]  # <family>/<model>/<model>_<task>_0-shot.json
+
+
+def _pythia_model(name: str) -> str:
+    return name.removeprefix(_PYTHIA).split("/")[0]  # <model>/zero-shot/<size>_step143000.json
+
+
+def _bigscience_model(name: str) -> str:
+    return _BIGSCIENCE_RUNS[name.removeprefix(_BIGSCIENCE).split("/")[0]]  # <run>/bslmeval.json
+
+
+# source -> (folder of its files in the registry, model of a file, parser)
+SOURCES: dict[str, tuple[str, Callable[[str], str], Callable[[Path, str], pd.DataFrame]]] = {
+    "lm_eval_multilingual": (_HARNESS, _harness_model, parse_lm_eval_v03),
+    "pythia_crows_pairs": (_PYTHIA, _pythia_model, parse_pythia_zero_shot),
+    "bloom_flores": (_BIGSCIENCE, _bigscience_model, parse_bslmeval),
+}
+
+
+def _source_files(source: str) -> dict[str, str]:
+    """Registry name -> model, for every registered file of `source` (the registry is the one list)."""
+    if source not in SOURCES:
+        raise InputError(f"unknown source {source!r}; known: {sorted(SOURCES)}")
+    folder, model_of, _ = SOURCES[source]
+    files = {name: model_of(name) for name in downloads.REGISTRY if name.startswith(folder)}
+    uncarded = sorted(set(files.values()) - set(MODEL_CARDS.model))
+    if uncarded:
+        raise InputError(f"source {source!r} has files of model(s) {uncarded} without a row in MODEL_CARDS")
+    return files
+
+
+def source_families(source: str) -> list[str]:
+    """Model families with results in `source`."""
+    cards = MODEL_CARDS.set_index("model").family
+    return sorted({cards[model] for model in _source_files(source).values()})
+
+
+def files(source: str, families: str | Iterable[str] | None = None) -> list[str]:
+    """Registry names of `source`'s files, for the given families (default: all of the source's)."""
+    known = source_families(source)
+    wanted = known if families is None else [families] if isinstance(families, str) else list(families)
+    unknown = sorted(set(wanted) - set(known))
+    if unknown:
+        raise InputError(f"source {source!r} has no family {unknown}; known: {known}")
+    cards = MODEL_CARDS.set_index("model").family
+    return sorted(name for name, model in _source_files(source).items() if cards[model] in wanted)
+
+
+def load(source: str, families: str | Iterable[str] | None = None, cache: str | Path | None = None) -> pd.DataFrame:
+    """One tidy table of `source`'s published results, each file fetched with its checksum.
+
+    Returns columns COLUMNS + CARD_COLUMNS (family, variant, parameters, training_tokens),
+    one row per model x task x community x metric.
+    """
+    names = files(source, families)
+    _, model_of, parse = SOURCES[source]
+    frames = [parse(downloads.fetch(name, cache), model_of(name)) for name in names]
+    table = pd.concat(frames, ignore_index=True).merge(MODEL_CARDS, on="model", how="left", validate="many_to_one")
+    return table[COLUMNS + CARD_COLUMNS]
