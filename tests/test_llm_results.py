@@ -1,0 +1,174 @@
+import json
+
+import pytest
+
+from community_scaling import downloads, llm_results
+from community_scaling.io import InputError, sha256_file
+from community_scaling.llm_results import COLUMNS, load, parse_bslmeval, parse_lm_eval_v03, parse_pythia_zero_shot
+from conftest import SHARED_DATA
+
+MIRROR = SHARED_DATA / "llm_evals"
+needs_mirror = pytest.mark.skipif(not MIRROR.exists(), reason="needs ../shared/data/llm_evals mirrors")
+
+
+@pytest.fixture
+def tables():
+    """Each source read through `load` from the mirror (conftest points the data cache there)."""
+    return {source: load(source) for source in llm_results.SOURCES}
+
+
+def value(table, model, task, community, metric="accuracy", column="value"):
+    row = table[(table.model == model) & (table.task == task) & (table.community == community)
+                & (table.metric == metric)]
+    assert len(row) == 1, row
+    return row[column].item()
+
+
+# --- the registry ---
+
+@needs_mirror
+def test_every_llm_file_is_registered_with_the_mirrors_sha256_and_a_pinned_url():
+    listed = dict(line.split()[::-1] for line in (MIRROR / "SHA256SUMS").read_text().splitlines())
+    listed = {"llm_evals/" + path.removeprefix("./"): digest for path, digest in listed.items()}
+    registered = {name: entry for name, entry in downloads.REGISTRY.items() if name.startswith("llm_evals/")}
+    assert set(listed) - set(registered) == {
+        "llm_evals/pythia/evals/pythia-v1/pythia-1b-bf16/zero-shot/1b-bf16_step143000.json"}
+    assert set(registered) <= set(listed)
+    for name, (url, digest) in registered.items():
+        assert digest == listed[name] == sha256_file(SHARED_DATA / name), name
+        assert url.startswith("https://raw.githubusercontent.com/") and url.endswith(name.split("/", 2)[2]), url
+
+
+def test_unknown_source_or_family_names_the_known_ones():
+    with pytest.raises(InputError, match="bloom_flores.*lm_eval_multilingual.*pythia_crows_pairs"):
+        load("helm")
+    with pytest.raises(InputError, match=r"no family \['pythia'\]; known: \['bloom', 'xglm'\]"):
+        llm_results.files("lm_eval_multilingual", ["pythia"])
+
+
+def test_files_per_family():
+    assert len(llm_results.files("lm_eval_multilingual")) == 50
+    assert len(llm_results.files("lm_eval_multilingual", "xglm")) == 25
+    assert [name.split("/")[-2] for name in llm_results.files("bloom_flores", ["opt"])] == ["opt"]
+    assert len(llm_results.files("pythia_crows_pairs")) == 15
+
+
+# --- known values from the mirror's README ---
+
+@needs_mirror
+def test_known_lm_eval_values(tables):
+    table = tables["lm_eval_multilingual"]
+    assert value(table, "xglm-564M", "xstory_cloze", "en") == 0.6055592322964924
+    assert value(table, "xglm-564M", "xstory_cloze", "en", column="stderr") == 0.012577106513936133
+    assert value(table, "xglm-564M", "xstory_cloze", "eu") == 0.5314361350099271
+    assert value(table, "bloom-7b1", "xcopa", "sw") == 0.516
+    assert value(table, "bloom-7b1", "xcopa", "vi") == 0.708
+    assert table.higher_is_better.all()
+
+
+@needs_mirror
+def test_known_crows_pairs_values(tables):
+    table = tables["pythia_crows_pairs"]
+    assert value(table, "pythia-70m-deduped", "crows_pairs_english", "religion", "pct_stereotype") == 0.6396396396396397
+    assert value(table, "pythia-12b-deduped", "crows_pairs_english", "religion", "pct_stereotype") == 0.8018018018018018
+    assert not table.higher_is_better.any()
+
+
+@needs_mirror
+def test_known_flores_values(tables):
+    table = tables["bloom_flores"]
+    assert value(table, "bloom-176b", "flores101", "hin", "bits_per_byte") == 2.4467929718326022
+    assert value(table, "bloom-176b", "flores101", "swh", "bits_per_byte") == 1.424614292152873
+    assert not table.higher_is_better.any()
+    assert table.stderr.isna().all()  # BigScience published no standard errors for FLORES
+
+
+# --- counts and the model cards ---
+
+@needs_mirror
+def test_lm_eval_groups_per_task_and_sizes_per_family(tables):
+    table = tables["lm_eval_multilingual"]
+    languages = table.groupby(["task", "model"]).community.nunique()
+    expected = {"xnli": 15, "xcopa": 11, "xstory_cloze": 11, "xwinograd": 6, "pawsx": 7}
+    assert languages.groupby("task").agg(["min", "max", "size"]).to_dict("index") == {
+        task: {"min": n, "max": n, "size": 10} for task, n in expected.items()}
+    assert table.groupby("family").model.nunique().to_dict() == {"bloom": 5, "xglm": 5}
+    assert len(table) == 10 * 50 and not table.duplicated(["model", "task", "community", "metric"]).any()
+
+
+@needs_mirror
+def test_flores_languages(tables):
+    table = tables["bloom_flores"]
+    languages = table.groupby("model").community.apply(set)
+    # FLORES-101 has 102 subsets (Chinese in two scripts); BigScience's smaller BLOOM runs lack Khmer.
+    assert {model: len(codes) for model, codes in languages.items()} == {
+        "bloom-176b": 102, "opt-175b": 102, "bloom-1b7": 101, "bloom-3b": 101}
+    assert languages["bloom-176b"] - languages["bloom-1b7"] == {"khm"}
+    assert {"zho_simpl", "zho_trad"} <= languages["opt-175b"]
+    assert set(table.metric) == {"bits_per_byte", "byte_perplexity", "word_perplexity"}
+    assert len(table) == 3 * (102 + 102 + 101 + 101)
+
+
+@needs_mirror
+def test_pythia_models_and_categories(tables):
+    table = tables["pythia_crows_pairs"]
+    assert table.groupby("variant").model.nunique().to_dict() == {"deduplicated": 8, "standard": 7}
+    per_task = table.groupby("task").community.apply(set)
+    categories = {"all", "age", "autre", "disability", "gender", "nationality", "physical_appearance",
+                  "race_color", "religion", "sexual_orientation", "socioeconomic"}
+    assert per_task.to_dict() == {"crows_pairs_english": categories, "crows_pairs_french": categories}
+    assert len(table) == 15 * 22 * 2 and table.stderr.notna().all()
+
+
+@needs_mirror
+def test_every_row_carries_its_model_card(tables):
+    for table in tables.values():
+        assert list(table.columns) == COLUMNS + llm_results.CARD_COLUMNS
+        assert table.parameters.notna().all() and table.family.notna().all()
+    tokens = tables["lm_eval_multilingual"].groupby("model").training_tokens.first()
+    assert tokens.isna().tolist() == (tokens.index == "xglm-4.5B").tolist()  # its data mix is not comparable
+    assert tables["pythia_crows_pairs"].training_tokens.eq(299_892_736_000).all()
+
+
+# --- malformed files ---
+
+PARSERS = [parse_lm_eval_v03, parse_pythia_zero_shot, parse_bslmeval]
+
+
+@pytest.mark.parametrize("parse", PARSERS)
+@pytest.mark.parametrize("text, problem", [
+    ("{not json", "not a readable JSON"),
+    ("[1, 2]", "'results' object"),
+    ('{"versions": {}}', "'results' object"),
+    ('{"results": {}}', "no results of the expected kind"),
+])
+def test_malformed_file_names_the_file(tmp_path, parse, text, problem):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(InputError, match=problem) as error:
+        parse(path, "some-model")
+    assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize("parse, results, problem", [
+    (parse_lm_eval_v03, {"xcopa_sw": {"acc_stderr": 0.02}}, "lacks 'acc'"),
+    (parse_lm_eval_v03, {"xcopa_sw": {"acc": "0.5"}}, "must be a finite number"),
+    (parse_lm_eval_v03, {"xcopa_sw": [0.5]}, "must be an object"),
+    (parse_pythia_zero_shot, {"crows_pairs_english_age": {"pct_stereotype": 0.6}}, "lacks 'likelihood_difference'"),
+    (parse_bslmeval, {"gsarti/flores_101_hin+null": {"t1": {"bits_per_byte": 2.0}, "t2": {}}}, "one run, has 2"),
+    (parse_bslmeval, {"gsarti/flores_101_hin+null": {"t1": {"bits_per_byte": 2.0}}}, "lacks 'byte_perplexity'"),
+])
+def test_wrong_structure_names_the_file_and_the_key(tmp_path, parse, results, problem):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"results": results}))
+    with pytest.raises(InputError, match=problem) as error:
+        parse(path, "some-model")
+    assert str(path) in str(error.value) and next(iter(results)) in str(error.value)
+
+
+def test_stderr_is_nan_when_not_published(tmp_path):
+    path = tmp_path / "no_stderr.json"
+    path.write_text(json.dumps({"results": {"xstory_cloze_en": {"acc": 0.6}}}))
+    table = parse_lm_eval_v03(path, "m")
+    assert table[["task", "community", "value"]].values.tolist() == [["xstory_cloze", "en", 0.6]]
+    assert table.stderr.isna().all()
