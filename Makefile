@@ -3,7 +3,8 @@
 # and the result tables of the notebooks before it. `make` alone lists the targets
 # (`make help`); variables:
 #
-#   make all STUDY=mine      a reader's study, params/mine.yaml (default: census)
+#   make all                 every study of the default set (pipeline.DEFAULT_STUDIES) and the front page
+#   make all STUDY=mine      one study, params/mine.yaml
 #   make all STUDY=x STUDY_FILE=/path/x.yaml   a study file kept elsewhere
 #   make all OUT=/tmp/x      everything generated goes under /tmp/x instead of here
 
@@ -13,8 +14,14 @@ SHELL := /bin/bash
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules
 
+# `make all` without STUDY builds the default set; the other targets default to census.
+ONE_STUDY := $(filter command line,$(origin STUDY))
 STUDY ?= census
 STUDY_FILE ?= params/$(STUDY).yaml
+# The kind of study decides its notebooks (pipeline.mk); read here from the study file's
+# `kind:` line under `study:`, and checked against the parsed file when it is validated.
+KIND := $(or $(shell awk '/^study:/{s=1;next} /^[^ \t#]/{s=0} s && $$1=="kind:"{gsub(/["\047]/,"",$$2); print $$2; exit}' \
+  $(STUDY_FILE) 2>/dev/null),sweep)
 OUT ?= $(CURDIR)
 PYTHON ?= python3
 VENV ?= $(CURDIR)/.venv
@@ -31,7 +38,6 @@ NB := $(REPORTS)/notebooks
 HTML := $(REPORTS)/html
 STAMPS := $(ROOT)/build/$(STUDY)/params
 SRC := $(wildcard src/community_scaling/*.py src/community_scaling/*/*.py)
-NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims
 
 # A study name becomes folders that `make clean` deletes: check it (same pattern as
 # paths.STUDY_NAME) before anything runs. A name with a quote breaks the shell test and fails too.
@@ -80,13 +86,14 @@ endef
 # The raw data files the study reads, as the last validation listed them: editing the data
 # re-runs ingest and everything after it.
 INPUT_FILES := $(wildcard $(shell cat $(STAMPS)/input_files.txt 2>/dev/null))
+NOTEBOOKS = $(NOTEBOOKS_$(KIND))
 
 SITE := $(ROOT)/reports/index.html
 TEMPLATES := $(wildcard src/community_scaling/templates/*.j2)
 KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 BENCHMARK_RESULTS := benchmarks/results
 
-.PHONY: help all build env test test-fast benchmark snapshot notebooks lock clean
+.PHONY: help all build env test test-fast benchmark snapshot notebooks pipeline lock clean
 .DEFAULT_GOAL := help
 
 ## List the targets with what they do
@@ -94,9 +101,13 @@ help:
 	@echo "Do scaling laws scale? Targets (variables: STUDY=$(STUDY), OUT=$(OUT)):"
 	@awk '/^## /{doc=substr($$0,4); next} /^[a-z][a-z-]*:/{if(doc){split($$0,t,":"); printf "  make %-12s %s\n", t[1], doc}; doc=""} !/^## /{doc=""}' $(MAKEFILE_LIST)
 
-## Run every notebook of STUDY and build the site under OUT/reports/ (front page: reports/index.html)
+## Build every default study, or only STUDY=x, and the site under OUT/reports/ (front page: reports/index.html)
 all: $(KERNEL_CONFIG)
+ifeq ($(ONE_STUDY),)
+	@$(PY) -m community_scaling.build_all --output-root $(ROOT) --make "$(MAKE)" $(DEFAULT_STUDIES)
+else
 	$(call locked,$(MAKE) --no-print-directory build)
+endif
 build: $(SITE)
 
 # ---- environment: a venv with the exact pins (conda users: environment.yml) ----
@@ -119,57 +130,22 @@ lock: $(ENV)
 # (a dry run, which cannot re-read them, lists more than a real run does).
 $(STAMPS)/.validated: $(STUDY_FILE) src/community_scaling/study.py | $(ENV)
 	mkdir -p $(STAMPS) && touch $@
-	$(PY) -m community_scaling.study $(STUDY) --stamps $(STAMPS) --study-file $(abspath $(STUDY_FILE))
+	$(PY) -m community_scaling.study $(STUDY) --stamps $(STAMPS) --study-file $(abspath $(STUDY_FILE)) --kind $(KIND)
 $(STAMPS)/%.json: $(STAMPS)/.validated ;
 
 # ---- source notebooks: jupytext percent scripts are the source, .ipynb is paired ----
 ## Regenerate the paired .ipynb files from the jupytext .py sources
-notebooks: $(addprefix notebooks/,$(addsuffix .ipynb,$(NOTEBOOKS)))
+notebooks: $(addprefix notebooks/,$(addsuffix .ipynb,$(ALL_NOTEBOOKS)))
 notebooks/%.ipynb: notebooks/%.py | $(ENV)
 	$(PY) -m jupytext --quiet --update --to ipynb --output $@ $<
 	touch $@
 
-# ---- the argument, in order ----
-$(NB)/01_ingest.ipynb $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet &: \
-  notebooks/01_ingest.ipynb $(call section,data evaluation) $(SRC) $(INPUT_FILES)
-	$(papermill)
+# ---- the argument, in order: rules generated from src/community_scaling/pipeline.py ----
+include pipeline.mk
 
-$(NB)/02_communities.ipynb $(RESULTS)/claims_02_communities.parquet &: \
-  notebooks/02_communities.ipynb $(call section,data evaluation sweep figures) $(SRC) \
-  $(RESULTS)/datasheet.parquet
-	$(papermill)
-
-$(NB)/03_sweep.ipynb $(RESULTS)/units.parquet $(RESULTS)/evaluations.parquet $(RESULTS)/representation.parquet \
-  $(RESULTS)/capacity_units.parquet &: \
-  notebooks/03_sweep.ipynb $(call section,data evaluation sweep representation) $(SRC) \
-  $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet
-	$(papermill)
-
-$(NB)/04_scaling_fits.ipynb $(RESULTS)/claims_04_scaling_fits.parquet $(RESULTS)/trends.parquet &: \
-  notebooks/04_scaling_fits.ipynb $(call section,evaluation fits figures) $(SRC) $(RESULTS)/evaluations.parquet \
-  $(RESULTS)/units.parquet $(PROCESSED)/test.parquet $(RESULTS)/representation.parquet $(RESULTS)/datasheet.parquet
-	$(papermill)
-
-$(NB)/05_metrics.ipynb $(RESULTS)/claims_05_metrics.parquet &: \
-  notebooks/05_metrics.ipynb $(call section,metrics evaluation figures) $(SRC) $(RESULTS)/evaluations.parquet \
-  $(RESULTS)/units.parquet $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet
-	$(papermill)
-
-$(NB)/06_values.ipynb $(RESULTS)/claims_06_values.parquet &: \
-  notebooks/06_values.ipynb $(call section,values figures) $(SRC) $(RESULTS)/units.parquet \
-  $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet
-	$(papermill)
-
-$(NB)/07_cost.ipynb $(RESULTS)/claims_07_cost.parquet &: \
-  notebooks/07_cost.ipynb $(call section,evaluation cost figures) $(SRC) $(RESULTS)/units.parquet \
-  $(RESULTS)/evaluations.parquet $(RESULTS)/capacity_units.parquet $(PROCESSED)/test.parquet \
-  $(RESULTS)/datasheet.parquet
-	$(papermill)
-
-CLAIM_TABLES := $(foreach n,02_communities 04_scaling_fits 05_metrics 06_values 07_cost,$(RESULTS)/claims_$(n).parquet)
-$(NB)/08_claims.ipynb $(RESULTS)/ledger.parquet &: \
-  notebooks/08_claims.ipynb $(call section,study figures) $(SRC) $(CLAIM_TABLES)
-	$(papermill)
+## Rewrite pipeline.mk from the pipeline declaration (src/community_scaling/pipeline.py)
+pipeline: | $(ENV)
+	$(PY) -m community_scaling.pipeline pipeline.mk
 
 # ---- rendering: HTML of every executed notebook, a page per study, a front page ----
 # nbconvert's lab template without CDN scripts, so pages work offline (templates/nbconvert/compendium).
@@ -183,7 +159,7 @@ $(REPORTS)/index.html: $(foreach n,$(NOTEBOOKS),$(HTML)/$(n).html) $(RESULTS)/le
 	$(PY) -m community_scaling.report $(STUDY) --output-root $(ROOT)
 
 # The front page: the claims ledger of every study built under OUT.
-$(SITE): $(REPORTS)/index.html $(TEMPLATES) $(SRC)
+$(SITE): $(REPORTS)/index.html $(TEMPLATES) $(SRC) $(wildcard $(ROOT)/build/unavailable.json)
 	$(PY) -m community_scaling.report --front --output-root $(ROOT)
 
 # Kernels read this from the environment: it drops ipykernel's start-up warning about

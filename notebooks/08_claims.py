@@ -37,11 +37,10 @@ run = start(globals(), "08_claims")
 import pandas as pd
 from IPython.display import Markdown, display
 
-from community_scaling import claims, figures
+from community_scaling import claims, figures, pipeline
 
-parts = sorted(run.paths.results.glob("claims_*.parquet"))
-ledger = pd.concat([pd.read_parquet(p).assign(notebook=p.stem.removeprefix("claims_")) for p in parts],
-                   ignore_index=True)
+parts = pipeline.step(run.study["study"]["kind"], "08_claims").reads
+ledger = pd.concat([run.load_table(p).assign(notebook=p.removeprefix("claims_")) for p in parts], ignore_index=True)
 missing = sorted(set(claims.MODULES) - set(ledger.claim))
 assert not missing, f"claims with no result: {missing}; run the notebooks that test them"
 ledger = ledger.sort_values("claim").reset_index(drop=True)

@@ -123,8 +123,14 @@ _CROWS_PAIRS = re.compile(r"^(crows_pairs_(?:english|french))(?:_(\w+))?$")
 _BIAS_METRICS = ("pct_stereotype", "likelihood_difference")
 
 
+# General benchmarks kept beside CrowS-Pairs (accuracy, overall only), so that accuracy can be
+# set against stereotype share (C4); MMLU's 57 subjects are left out.
+PYTHIA_GENERAL = ("lambada_openai", "piqa", "arc_easy", "arc_challenge", "winogrande", "sciq", "logiqa")
+
+
 def parse_pythia_zero_shot(path: Path, model: str) -> pd.DataFrame:
-    """CrowS-Pairs bias per category from a Pythia zero-shot file; its other tasks are left out.
+    """CrowS-Pairs bias per category from a Pythia zero-shot file, and the accuracy of the general
+    benchmarks in PYTHIA_GENERAL (community "all"); its other tasks are left out.
 
     Returns columns COLUMNS: tasks crows_pairs_english and crows_pairs_french, community the
     category as published (French "autre" = other) or "all" for the task's overall score,
@@ -132,6 +138,11 @@ def parse_pythia_zero_shot(path: Path, model: str) -> pd.DataFrame:
     """
     rows = []
     for key, entry in _read_results(path).items():
+        if key in PYTHIA_GENERAL:
+            entry = _entry(path, key, entry)
+            rows.append((model, key, AGGREGATE, "accuracy", _number(path, key, entry, "acc"),
+                         _number(path, key, entry, "acc_stderr", required=False), True))
+            continue
         match = _CROWS_PAIRS.match(key)
         if not match:
             continue
@@ -231,3 +242,51 @@ def load(source: str, families: str | Iterable[str] | None = None, cache: str | 
     frames = [parse(downloads.fetch(name, cache), model_of(name)) for name in names]
     table = pd.concat(frames, ignore_index=True).merge(MODEL_CARDS, on="model", how="left", validate="many_to_one")
     return table[COLUMNS + CARD_COLUMNS]
+
+
+def cached_files(published: dict, cache: str | Path | None = None) -> list[Path]:
+    """Where a published study's raw files live in the data cache (Make's prerequisites of its ingest)."""
+    from .paths import data_cache
+
+    return [data_cache(cache) / name for name in files(published["source"], published["families"] or None)]
+
+
+# Answer options of each task: chance accuracy is 1 / options (lambada predicts a word from the whole
+# vocabulary: chance accuracy about 0).
+OPTIONS = {"lambada_openai": float("inf"), "xcopa": 2, "xnli": 3, "xstory_cloze": 2, "xwinograd": 2, "pawsx": 2, "piqa": 2, "arc_easy": 4,
+           "arc_challenge": 4, "winogrande": 2, "sciq": 4, "logiqa": 4}
+
+
+def standard_tables(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The standard evaluations and compute tables from `load`'s rows.
+
+    evaluations: model (family line: the family, '-deduped' for deduplicated data), size_name, scale
+    (parameters), seed (0: one run per size), attribute (task), community, metric, value, stderr, n_eval
+    (items, from a proportion's standard error, p(1 - p) / se^2 + 1; NaN otherwise), badness (the
+    lower-is-better form: 1 - accuracy; |pct_stereotype - 0.5| signed as pct_stereotype - 0.5, since
+    0.5 is unbiased; bits per byte as is) and chance_badness (badness at chance; NaN without one).
+    compute: size_name, model, parameters, training_tokens, training_flops (6 N D) and
+    inference_flops_per_token (2 N), the usual approximations (Kaplan et al. 2020).
+    """
+    table = raw[raw.metric.isin(["accuracy", "pct_stereotype", "bits_per_byte"])].copy()
+    line = table.family + table.variant.map({"standard": "", "deduplicated": "-deduped"}).fillna("")
+    proportion = table.metric.isin(["accuracy", "pct_stereotype"])
+    options = table.task.map(OPTIONS)
+    evaluations = pd.DataFrame({
+        "model": line, "size_name": table.model, "scale": table.parameters.astype(float), "seed": 0,
+        "attribute": table.task, "community": table.community, "metric": table.metric, "value": table.value,
+        "stderr": table.stderr,
+        "n_eval": (table.value * (1 - table.value) / table.stderr ** 2 + 1).where(proportion).round(),
+        "badness": table.value.where(table.metric == "bits_per_byte",
+                                     (1 - table.value).where(table.metric == "accuracy", table.value - 0.5)),
+        # at chance: accuracy 1 / options; stereotype share 0.5 (badness 0); bits per byte: none
+        "chance_badness": (1 - 1 / options).where(table.metric == "accuracy", 0.0).where(
+            table.metric != "bits_per_byte"),
+    }).reset_index(drop=True)
+    cards = raw.drop_duplicates("model").rename(columns={"model": "size_name"})
+    compute = pd.DataFrame({"size_name": cards.size_name, "model": (cards.family + cards.variant.map(
+        {"standard": "", "deduplicated": "-deduped"}).fillna("")), "parameters": cards.parameters.astype(float),
+        "training_tokens": cards.training_tokens})
+    compute["training_flops"] = 6 * compute.parameters * compute.training_tokens
+    compute["inference_flops_per_token"] = 2 * compute.parameters
+    return evaluations, compute.sort_values(["model", "parameters"]).reset_index(drop=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import plotting, provenance
+from . import pipeline, plotting, provenance
 from .claims import Claim
 from .io import InputError, read_parquet, read_parquet_metadata, sha256_file, write_json, write_parquet
 from .paths import StudyPaths
@@ -62,6 +62,8 @@ class Run:
         return path
 
     def load_table(self, name: str) -> pd.DataFrame:
+        """A result table this notebook declares among its reads (pipeline.py)."""
+        pipeline.check_read(self.study["study"]["kind"], self.notebook, name)
         path = self.paths.table(name)
         if not path.exists():
             raise InputError(f"result table {path} does not exist: run the notebook that makes "

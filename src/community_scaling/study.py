@@ -21,6 +21,12 @@ from . import paths, row_filter
 from .io import InputError, stable_hash, write_text
 
 MAX_N_JOBS = 64
+KINDS = ("sweep", "published_results")
+# The sections each kind of study reads (study and figures are common to all).
+KIND_SECTIONS = {
+    "sweep": ("data", "evaluation", "sweep", "representation", "fits", "metrics", "values", "cost"),
+    "published_results": ("published", "fits", "metrics", "cost"),
+}
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,26 @@ SCHEMA: dict[str, dict[str, Spec]] = {
     "study": {
         "title": Spec((str,), "", help="one line shown in reports"),
         "description": Spec((str,), ""),
+        "kind": Spec((str,), "sweep", _one_of(*KINDS),
+                     "sweep (models trained at growing n on a table: the data, sweep, ... sections) or "
+                     "published_results (published evaluations of model families across sizes: the published "
+                     "section)"),
+    },
+    "published": {
+        "source": Spec((str,), "lm_eval_multilingual",
+                       _one_of("lm_eval_multilingual", "pythia_crows_pairs", "bloom_flores"),
+                       "lm_eval_multilingual (XGLM and BLOOM per language), pythia_crows_pairs (Pythia per "
+                       "CrowS-Pairs category) or bloom_flores (BLOOM FLORES-101 bits per byte per language)"),
+        "families": Spec((list,), [], help="model families to keep (e.g. [bloom, xglm]); [] = all of the source"),
+        "min_sizes": Spec((int,), 4, lambda v: None if v >= 3 else "must be >= 3 (a slope and its interval)",
+                          "curves with fewer model sizes are listed as not evaluable"),
+        "draws": Spec((int,), 1000, lambda v: None if v >= 20 else "must be >= 20",
+                      "normal draws of every published value from its standard error (intervals of C1, C6, C7)"),
+        "slope_margin": Spec(NUMBER, 0.01, _positive,
+                             "C3 on model size: a community is shown not to lag when its gain per tenfold of "
+                             "parameters is, with Holm-corrected 95% confidence, less than this below the "
+                             "aggregate's (in units of the metric; accuracy: 0.01 = one point)"),
+        "caveat": Spec((str,), "", help="a known problem of the source, shown in the notebooks"),
     },
     "data": {
         "source": Spec((str,), "census_kdd", _one_of("census_kdd", "file", "acs"),
@@ -351,6 +377,11 @@ def validate(raw: Any, name: str, file: Path) -> Study:
             values[key] = value
         config[section] = values
     if not problems:
+        kind = config["study"]["kind"]
+        problems += [f"section {section!r} is not read by a study of kind {kind!r} (study.kind); it reads "
+                     f"{['study', *KIND_SECTIONS[kind], 'figures']}" for section in raw
+                     if section in SCHEMA and section not in ("study", "figures", *KIND_SECTIONS[kind])]
+    if not problems:
         problems += _source_settings(raw.get("data") or {}, config["data"])
     if not problems:
         problems += _cross_checks(config)
@@ -557,13 +588,22 @@ def main(argv=None):
     parser.add_argument("study")
     parser.add_argument("--stamps", type=Path, help="folder for the per-section stamp files")
     parser.add_argument("--study-file", default=None)
+    parser.add_argument("--kind", default=None, help="the kind Make read from the file (checked against it)")
     args = parser.parse_args(argv)
     from . import ingest, preflight  # import here: they import this module
 
     try:
         study = load(args.study, args.study_file)
-        preflight.check_study(study)
-        inputs = ingest.input_files(study)
+        kind = study["study"]["kind"]
+        if args.kind and args.kind != kind:
+            raise InputError(f"study file {study.file}: Make read kind {args.kind!r} but the file says {kind!r}; "
+                             "write `kind: <kind>` on its own line, indented under `study:`")
+        if kind == "sweep":
+            preflight.check_study(study)
+            inputs = ingest.input_files(study)
+        else:
+            from . import llm_results
+            inputs = llm_results.cached_files(study["published"])
     except InputError as exc:
         raise SystemExit(f"error: {exc}") from None
     if args.stamps:

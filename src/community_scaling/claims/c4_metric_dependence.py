@@ -19,22 +19,27 @@ SPEC = ClaimSpec("C4", "Whether bigger is better depends on the metric.", needs=
                                   ["error", "log_loss", "brier", "auroc", "ece", "worst_community_error"]]})
 
 
-def evaluate(trends: pd.DataFrame, threshold: float = 0.1, judged=JUDGED_METRICS) -> Claim:
+SWEEP_SLOPES = ("slope per doubling of each metric's lower-is-better form over the upper half of sizes, t-test with "
+                "seed and test-row variance")
+
+
+def evaluate(trends: pd.DataFrame, threshold: float = 0.1, judged=JUDGED_METRICS, known=JUDGED_METRICS,
+             slopes: str = SWEEP_SLOPES) -> Claim:
     """C4 from a trend_table (slopes with seed and test-row noise): the share of (model, community)
-    pairs in which one metric improves with more data while another worsens.
+    pairs in which one metric improves with more data while another worsens. `known`: the metrics a
+    study can judge (the sweep's; on published results, the tasks measured).
 
     The interval is simultaneous over pairs (Holm), so it holds whatever the dependence between
     communities that overlap and share one test set.
     """
-    unknown = sorted(set(judged) - set(JUDGED_METRICS))
+    unknown = sorted(set(judged) - set(known))
     if unknown:
-        raise InputError(f"metrics.judged names {unknown}, not judged metrics; known: {list(JUDGED_METRICS)}")
+        raise InputError(f"metrics.judged names {unknown}, not judged metrics; known: {list(known)}")
     trends = trends[trends.metric.isin(list(judged))]
     pairs = disagreement(trends, alpha=1 - LEVEL)
     share = disagreement_share(pairs, LEVEL)
     noise = ", ".join(sorted(set(trends["noise"]))) if "noise" in trends else "seeds"
-    rule = (f"per pair, slope per doubling of each metric's lower-is-better form over the upper half of sizes, "
-            f"t-test with seed and test-row variance; disagreement = some metric improves AND some worsens "
+    rule = (f"per pair, {slopes}; disagreement = some metric improves AND some worsens "
             f"(intersection-union test, Bonferroni over the pair's metrics). The interval of the share of pairs "
             f"that disagree: low = pairs shown to disagree, high = 1 - pairs shown to agree (all metrics move one "
             f"way), each by Holm over all pairs at {(1 - LEVEL) / 2:g} (valid under any dependence between "

@@ -16,7 +16,7 @@ from ..error_draws import LossDraws
 from ..io import InputError
 from ..small_models import majority_excess, served_table
 from ._calibration import Calibration
-from ._record import LEVEL, Claim, verdict_from_interval
+from ._record import not_applicable, LEVEL, Claim, verdict_from_interval
 from ._spec import ClaimSpec
 
 SPEC = ClaimSpec("C7", "Small models serve most needs.", needs=("evaluations", "units"),
@@ -30,8 +30,14 @@ def evaluate(draws: Mapping[str, LossDraws], loss: str = "error", margin: float 
     if loss not in draws:
         raise InputError(f"no loss draws for {loss!r}; computed: {sorted(draws)}")
     d = draws[loss]
-    table, shares, majority = served_table(d.targets, d.configs, d.point, d.boot, d.trivial_point,
-                                           d.trivial_boot, margin, small_share, LEVEL)
+    try:
+        table, shares, majority = served_table(d.targets, d.configs, d.point, d.boot, d.trivial_point,
+                                               d.trivial_boot, margin, small_share, LEVEL)
+    except InputError as error:  # no configuration this small: the study cannot test the claim at this setting
+        if "no configuration is small" not in str(error):
+            raise
+        return not_applicable("C7", f"{error} (cost.small_share = {small_share:g})",
+                              effect_name="excess loss of the median community, in units of its trivial-to-best gap")
     point = float(majority_excess(table.excess.to_numpy()))
     alpha = (1 - LEVEL) / 2
     low, high = np.quantile(majority, [alpha, 1 - alpha], method="inverted_cdf")  # finite or inf, never NaN

@@ -1,0 +1,215 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 2. Does a bigger model serve every group? (claims C1, C3, C4, C6, C7 on model size)
+#
+# **Question.** Along the papers' own axis, parameters, does each community gain
+# what the aggregate gains (C3)? Does a bigger model improve one measure while
+# worsening another, for example accuracy against stereotype share (C4)? Does
+# the aggregate follow a power law that extrapolates (C1)? Does each tenfold of
+# compute buy less (C6), and does a small model come close to the best for most
+# groups (C7)?
+#
+# **What 3 to 8 sizes can identify.** One run per size means the only noise on
+# record is item sampling (the published standard errors). A slope per tenfold
+# of parameters with an interval is identified; a floor and an exponent mostly
+# are not, so C3 here compares slopes, not exponents. Every slope is a weighted
+# least-squares fit (weights 1 / stderr^2), with its standard error scaled up
+# when the sizes scatter more than their standard errors allow. Intervals of
+# C1, C6 and C7 come from normal draws of every published value. C2 and C5 are
+# not applicable (reasons below).
+
+# %% tags=["parameters"]
+study = "llm_multilingual"
+study_file = ""
+output_root = ""
+
+# %%
+from community_scaling.notebook import start
+
+run = start(globals(), "22_model_size")
+
+# %%
+import functools
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from IPython.display import Markdown, display
+
+from community_scaling import claims, model_size
+from community_scaling.claims import (c1_aggregate_power_law as c1, c3_communities_left_behind as c3,
+                                      c4_metric_dependence as c4, c6_diminishing_returns as c6,
+                                      c7_small_models as c7)
+
+published, fits, cost = run.study["published"], run.study["fits"], run.study["cost"]
+evaluations = run.load_table("evaluations")
+compute = run.load_table("compute")
+datasheet = run.load_table("datasheet")
+if published["caveat"]:
+    display(Markdown(f"**Caveat (study file).** {published['caveat']}"))
+has_stderr = bool(evaluations.stderr.notna().any())
+display(Markdown(f"{evaluations.model.nunique()} model families, {evaluations.size_name.nunique()} sizes, "
+                 f"{int(datasheet.evaluable.sum())} of {len(datasheet)} curves evaluable."))
+
+# %% [markdown]
+# ## Slopes per tenfold of parameters
+#
+# The lower-is-better form of each value ("badness": 1 - accuracy; stereotype
+# share - 0.5; bits per byte) regressed on log10 parameters. Negative = better
+# with size.
+
+# %%
+slopes = model_size.slope_table(evaluations, published["min_sizes"])
+run.save_table(slopes, "slopes")
+evaluable = slopes[slopes.reason == ""]
+if len(evaluable):
+    order = evaluable.sort_values("slope_per_tenfold")
+    grid = sns.FacetGrid(order, col="attribute", row="metric", sharex=False, sharey=False, height=3.2, aspect=1.1)
+
+    def _draw(data, **kwargs):
+        ax = plt.gca()
+        data = data.sort_values("slope_per_tenfold").reset_index(drop=True)
+        for model, colour in zip(sorted(data.model.unique()), sns.color_palette()):
+            part = data[data.model == model]
+            ax.errorbar(part.slope_per_tenfold, part.index, xerr=[part.slope_per_tenfold - part.ci_low,
+                        part.ci_high - part.slope_per_tenfold], fmt="o", ms=3, color=colour, label=model, lw=0.8)
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_yticks(data.index, data.community + " " + data.model, fontsize=5)
+    grid.map_dataframe(_draw)
+    grid.add_legend()
+    grid.set_axis_labels("badness slope per tenfold (95% interval)", "")
+    run.save_figure(grid.figure, "22_slopes", caption=(
+        "Change of each community's badness per tenfold of parameters, with its 95% interval (published standard "
+        "errors, scaled up by the scatter between sizes). Left of 0: better with size. A community whose interval "
+        "sits right of the others gains less from size."))
+else:
+    display(Markdown("No curve is evaluable: too few sizes, or no published standard errors."))
+
+# %% [markdown]
+# ## C1: does the aggregate follow a power law that extrapolates?
+#
+# The rule is the sweep's: fitted on sizes up to n_max / 2^d, does the power law
+# with floor predict the larger sizes better than the flat last value and a
+# power law without floor? Each family x task aggregate is a curve; its
+# intervals come from draws of the published values.
+
+# %%
+aggregate = evaluations[(evaluations.community == model_size.AGGREGATE) & evaluations.stderr.notna()]
+aggregate = aggregate.assign(model=aggregate.model + " " + aggregate.attribute, attribute="all", metric="error",
+                             value=aggregate.badness, n_eval=aggregate.n_eval.fillna(1))
+aggregate = aggregate[aggregate.value > 0]  # a power law of badness needs it positive (stereotype share < 0.5 is not)
+c1_reps = model_size.replicates(aggregate.assign(badness=aggregate.value), published["draws"])
+if len(aggregate):
+    c1_claim, c1_grid = claims.sensitivity(
+        functools.partial(c1.evaluate, aggregate, c1_reps, metric="error"),
+        {"doublings": fits["extrapolation_doublings"], "n_boot": published["draws"]}, {"doublings": [2.0, 4.0]})
+else:
+    c1_claim, c1_grid = claims.not_applicable("C1", "no aggregate curve with published standard errors"), None
+display(Markdown(claims.summary_line(c1_claim)))
+
+# %% [markdown]
+# ## C3: does every community gain what its aggregate gains?
+#
+# Per community, the slope per tenfold of (community badness - aggregate
+# badness). Positive: it gains less than the aggregate. Tested one-sided with
+# Holm's correction across all communities; `published.slope_margin` sets what
+# "keeps up" means. Communities at chance at every size are counted (they gain
+# nothing) and reported.
+
+# %%
+def c3_test(threshold, margin):
+    return c3.evaluate_model_size(model_size.lag_table(evaluations, published["min_sizes"], margin), threshold,
+                                  margin)
+
+
+lags = model_size.lag_table(evaluations, published["min_sizes"], published["slope_margin"])
+run.save_table(lags, "lags")
+c3_claim, c3_grid = claims.sensitivity(
+    c3_test, {"threshold": fits["not_following_share"], "margin": published["slope_margin"]},
+    {"threshold": [0.02, 0.1], "margin": [published["slope_margin"] / 2, published["slope_margin"] * 2]})
+display(Markdown(claims.summary_line(c3_claim)))
+if len(lags) and "p_lags" in lags:
+    display(lags.sort_values("p_lags").head(10)[["model", "attribute", "community", "gap_slope", "se", "p_lags",
+                                                  "at_chance", "badness_smallest", "badness_largest"]])
+
+# %% [markdown]
+# ## C4: does a bigger model improve one measure while worsening another?
+#
+# A community's measures are every task (and metric) it is evaluated on, plus
+# the general benchmarks measured only overall. The rule is the sweep's
+# per-pair intersection-union test with Holm bounds on the share of pairs.
+
+# %%
+pairs = model_size.metric_pairs(slopes)
+if pairs.empty:
+    c4_claim, c4_grid = claims.not_applicable(
+        "C4", "no community is measured on two or more evaluable tasks or metrics"), None
+else:
+    measured = sorted(pairs.metric.unique())
+    c4_claim, c4_grid = claims.sensitivity(
+        functools.partial(c4.evaluate, pairs, judged=measured, known=measured,
+                          slopes="weighted slope per tenfold of parameters of each measure's badness, t-test with "
+                                 "published standard errors"),
+        {"threshold": run.study["metrics"]["disagreement_share"]}, {"threshold": [0.05, 0.2]})
+display(Markdown(claims.summary_line(c4_claim)))
+
+# %% [markdown]
+# ## C6 and C7: what each tenfold of compute buys, and what a small model serves
+#
+# Compute is training FLOPs, 6 x parameters x tokens (a model without a
+# comparable token count is left out). C6 reads the curvature of log loss in
+# log2 compute along each family; C7 asks whether the best model with at most
+# `cost.small_share` of the largest's compute comes within `cost.margin` of the
+# gap between chance and the best, for most groups.
+
+# %%
+loss_metric = "accuracy" if (evaluations.metric == "accuracy").any() else "bits_per_byte"
+loss_name = "error" if loss_metric == "accuracy" else loss_metric
+reason = ("" if has_stderr else "no published standard errors: the intervals would carry no noise")
+if not reason:
+    draws = {loss_name: model_size.loss_draws(evaluations, compute, loss_metric, published["draws"])}
+    c6_claim, c6_grid = claims.sensitivity(functools.partial(c6.evaluate, draws, loss_name),
+                                           {"skip_smallest": cost["skip_smallest"]}, {"skip_smallest": [1]})
+    if np.isnan(draws[loss_name].trivial_point).any():
+        c7_claim, c7_grid = claims.not_applicable("C7", f"no chance level for {loss_metric}"), None
+    else:
+        c7_claim, c7_grid = claims.sensitivity(
+            functools.partial(c7.evaluate, draws, loss_name),
+            {"margin": cost["margin"], "small_share": cost["small_share"]},
+            {"margin": [0.05, 0.2], "small_share": [0.05, 0.2]})
+    display(compute)
+else:
+    c6_claim = claims.not_applicable("C6", reason)
+    c7_claim = claims.not_applicable("C7", reason)
+display(Markdown(claims.summary_line(c6_claim) + "\n\n" + claims.summary_line(c7_claim)))
+
+# %% [markdown]
+# ## C2 and C5: not applicable here
+
+# %%
+c2_claim = claims.not_applicable(
+    "C2", "published results are fixed per-group scores: no data grows in them, so the number of communities a "
+          "growing sample holds cannot be observed (a training corpus's language mix is not published per size)")
+c5_claim = claims.not_applicable(
+    "C5", "no group's own values are measured: each task has one published metric, not each group's preferences "
+          "over models (the rater-label studies measure them)")
+ledger = [c1_claim, c2_claim, c3_claim, c4_claim, c5_claim, c6_claim, c7_claim]
+run.save_claims(ledger)
+for claim in ledger:
+    display(Markdown(claims.summary_line(claim)))
+
+# %% [markdown]
+# ## Provenance
+
+# %%
+run.show_provenance()

@@ -1,0 +1,53 @@
+# Generated from src/community_scaling/pipeline.py by `make pipeline`: edit that file, not this one.
+DEFAULT_STUDIES := census llm_multilingual pythia_crows_pairs bloom_flores
+ALL_NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims 21_published_results 22_model_size
+NOTEBOOKS_sweep := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims
+NOTEBOOKS_published_results := 21_published_results 22_model_size 08_claims
+
+ifeq ($(KIND),sweep)
+$(NB)/01_ingest.ipynb $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet &: \
+  notebooks/01_ingest.ipynb $(call section,data evaluation) $(SRC) $(INPUT_FILES)
+	$(papermill)
+
+$(NB)/02_communities.ipynb $(RESULTS)/claims_02_communities.parquet &: \
+  notebooks/02_communities.ipynb $(call section,data evaluation sweep figures) $(SRC) $(RESULTS)/datasheet.parquet
+	$(papermill)
+
+$(NB)/03_sweep.ipynb $(RESULTS)/units.parquet $(RESULTS)/evaluations.parquet $(RESULTS)/representation.parquet $(RESULTS)/capacity_units.parquet &: \
+  notebooks/03_sweep.ipynb $(call section,data evaluation sweep representation) $(SRC) $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet
+	$(papermill)
+
+$(NB)/04_scaling_fits.ipynb $(RESULTS)/claims_04_scaling_fits.parquet $(RESULTS)/trends.parquet &: \
+  notebooks/04_scaling_fits.ipynb $(call section,evaluation fits figures) $(SRC) $(RESULTS)/evaluations.parquet $(RESULTS)/units.parquet $(PROCESSED)/test.parquet $(RESULTS)/representation.parquet $(RESULTS)/datasheet.parquet
+	$(papermill)
+
+$(NB)/05_metrics.ipynb $(RESULTS)/claims_05_metrics.parquet &: \
+  notebooks/05_metrics.ipynb $(call section,metrics evaluation figures) $(SRC) $(RESULTS)/evaluations.parquet $(RESULTS)/units.parquet $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet
+	$(papermill)
+
+$(NB)/06_values.ipynb $(RESULTS)/claims_06_values.parquet &: \
+  notebooks/06_values.ipynb $(call section,values figures) $(SRC) $(RESULTS)/units.parquet $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet
+	$(papermill)
+
+$(NB)/07_cost.ipynb $(RESULTS)/claims_07_cost.parquet &: \
+  notebooks/07_cost.ipynb $(call section,evaluation cost figures) $(SRC) $(RESULTS)/units.parquet $(RESULTS)/evaluations.parquet $(RESULTS)/capacity_units.parquet $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet
+	$(papermill)
+
+$(NB)/08_claims.ipynb $(RESULTS)/ledger.parquet &: \
+  notebooks/08_claims.ipynb $(call section,study figures) $(SRC) $(RESULTS)/claims_02_communities.parquet $(RESULTS)/claims_04_scaling_fits.parquet $(RESULTS)/claims_05_metrics.parquet $(RESULTS)/claims_06_values.parquet $(RESULTS)/claims_07_cost.parquet
+	$(papermill)
+endif
+
+ifeq ($(KIND),published_results)
+$(NB)/21_published_results.ipynb $(RESULTS)/evaluations.parquet $(RESULTS)/compute.parquet $(RESULTS)/datasheet.parquet &: \
+  notebooks/21_published_results.ipynb $(call section,published figures) $(SRC) $(INPUT_FILES)
+	$(papermill)
+
+$(NB)/22_model_size.ipynb $(RESULTS)/claims_22_model_size.parquet &: \
+  notebooks/22_model_size.ipynb $(call section,published fits metrics cost figures) $(SRC) $(RESULTS)/evaluations.parquet $(RESULTS)/compute.parquet $(RESULTS)/datasheet.parquet
+	$(papermill)
+
+$(NB)/08_claims.ipynb $(RESULTS)/ledger.parquet &: \
+  notebooks/08_claims.ipynb $(call section,study figures) $(SRC) $(RESULTS)/claims_22_model_size.parquet
+	$(papermill)
+endif

@@ -1,0 +1,211 @@
+"""Statistics on the model-size axis, from a standard evaluations table of published results.
+
+Each model size was evaluated once, so the noise of a value is its published standard error
+(item sampling), and a curve has 3 to 8 points. What such curves identify is a slope per
+tenfold of parameters with an interval, not a scaling law with a floor. A slope is a
+weighted least-squares fit of the value's lower-is-better form ("badness") on log10
+parameters, weighted by 1 / stderr^2; its standard error is scaled up by the residual
+scatter when the sizes scatter more than their standard errors allow (over-dispersion:
+models differ by more than item noise), never down.
+
+Evaluations columns: model (a family line, e.g. bloom), size_name, scale (parameters),
+seed, attribute (task), community, metric, value, stderr, n_eval, badness, chance_badness.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .error_draws import LossDraws
+from .io import InputError, require_columns
+
+AGGREGATE = "all"
+CURVE = ["model", "attribute", "community", "metric"]
+COLUMNS = ["model", "size_name", "scale", "attribute", "community", "metric", "value", "stderr", "badness"]
+
+
+def with_aggregates(evaluations: pd.DataFrame) -> pd.DataFrame:
+    """Add, per model x attribute x metric with several communities, the aggregate community 'all':
+    the equal-weight mean over the communities measured at every size, its stderr assuming
+    communities' item sets are independent. Column `derived` marks these rows."""
+    require_columns(evaluations, COLUMNS, "evaluations")
+    parts = [evaluations.assign(derived=False)]
+    for (model, attribute, metric), group in evaluations.groupby(["model", "attribute", "metric"], sort=True):
+        if AGGREGATE in set(group.community):
+            continue
+        sizes = group.scale.nunique()
+        complete = group.groupby("community").scale.transform("nunique") == sizes
+        group = group[complete]
+        if group.community.nunique() < 2:
+            continue
+        mean = group.groupby(["size_name", "scale"], as_index=False).agg(
+            value=("value", "mean"), badness=("badness", "mean"), n_eval=("n_eval", "sum"),
+            chance_badness=("chance_badness", "mean"), k=("community", "size"),
+            var=("stderr", lambda s: float((s ** 2).sum())))
+        mean["stderr"] = np.sqrt(mean.pop("var")) / mean.pop("k")
+        parts.append(mean.assign(model=model, attribute=attribute, community=AGGREGATE, metric=metric, seed=0,
+                                 derived=True))
+    return pd.concat(parts, ignore_index=True).assign(derived=lambda t: t.derived.fillna(False).astype(bool))
+
+
+def _wls(x, y, se) -> dict:
+    """Slope of y on x weighted by 1/se^2, with what its standard error needs: the weighted spread of x,
+    the weighted residual sum of squares and its degrees of freedom."""
+    w = 1 / se ** 2
+    xm = np.sum(w * x) / np.sum(w)
+    ym = np.sum(w * y) / np.sum(w)
+    sxx = np.sum(w * (x - xm) ** 2)
+    slope = np.sum(w * (x - xm) * (y - ym)) / sxx
+    residual = y - ym - slope * (x - xm)
+    return {"slope": slope, "sxx": sxx, "chi2": np.sum(w * residual ** 2), "df": len(x) - 2}
+
+
+def _pooled_se(fits: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """se and df of each slope, with the over-dispersion pooled within `by` (at least 1: never below
+    the published standard errors)."""
+    pooled = fits.groupby(by, sort=False)[["chi2", "df"]].transform("sum")
+    dispersion = np.maximum(pooled.chi2 / pooled.df, 1.0)
+    return fits.assign(se=np.sqrt(dispersion / fits.sxx), df=pooled.df)
+
+
+def slope_table(evaluations: pd.DataFrame, min_sizes: int = 4, level: float = 0.95) -> pd.DataFrame:
+    """Slope of badness per tenfold of parameters for every curve (model x attribute x community x
+    metric), in the columns of metric_trends.trend_table so the C4 rule reads it unchanged.
+    Curves with fewer than `min_sizes` sizes or without standard errors are listed with a reason."""
+    rows = []
+    for key, curve in evaluations.groupby(CURVE, sort=True):
+        curve = curve.sort_values("scale")
+        row = dict(zip(CURVE, key), sizes=len(curve), reason="")
+        if len(curve) < min_sizes:
+            row["reason"] = f"{len(curve)} sizes, fewer than published.min_sizes = {min_sizes}"
+        elif not (curve.stderr > 0).all():
+            row["reason"] = "no published standard error for some size"
+        else:
+            fit = _wls(np.log10(curve.scale.to_numpy(float)), curve.badness.to_numpy(float),
+                       curve.stderr.to_numpy(float))
+            row.update(slope_per_tenfold=fit["slope"], sxx=fit["sxx"], chi2=fit["chi2"], df=fit["df"])
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if "slope_per_tenfold" not in table:
+        table[["slope_per_tenfold", "sxx", "chi2", "df"]] = np.nan
+    table = _pooled_se(table, ["model", "attribute", "metric"])
+    half = stats.t.ppf(0.5 + level / 2, table.df.fillna(1)) * table.se
+    table["ci_low"], table["ci_high"] = table.slope_per_tenfold - half, table.slope_per_tenfold + half
+    t = table.slope_per_tenfold / table.se
+    table["p_improve"], table["p_worsen"] = stats.t.cdf(t, table.df.fillna(1)), stats.t.sf(t, table.df.fillna(1))
+    table["direction"] = np.select([table.ci_high < 0, table.ci_low > 0], ["improves", "worsens"], "no clear change")
+    table.loc[table.reason != "", "direction"] = "not evaluable"
+    table["noise"] = "published standard errors (items), scaled up by the scatter between sizes"
+    return table
+
+
+def metric_pairs(slopes: pd.DataFrame) -> pd.DataFrame:
+    """The C4 view: each (model, community) with every metric it is measured on, named
+    '<attribute> <metric>'; an attribute measured only on the aggregate (a general benchmark)
+    counts as a metric of every community of that model. Pairs need at least 2 metrics."""
+    usable = slopes[slopes.reason == ""].copy()
+    usable["metric"] = usable.attribute + " " + usable.metric
+    per_attribute = usable.groupby(["model", "attribute"]).community.agg(set)
+    general = [key for key, communities in per_attribute.items() if communities == {AGGREGATE}]
+    own = usable[usable.community != AGGREGATE]
+    shared = usable.set_index(["model", "attribute"]).loc[general].reset_index() if general else usable.iloc[:0]
+    pairs = [own]
+    for model, communities in own.groupby("model").community.unique().items():
+        for community in communities:
+            pairs.append(shared[shared.model == model].assign(community=community))
+    table = pd.concat(pairs, ignore_index=True).assign(attribute="community")
+    counts = table.groupby(["model", "community"]).metric.transform("nunique")
+    return table[counts >= 2].reset_index(drop=True)
+
+
+def lag_table(evaluations: pd.DataFrame, min_sizes: int = 4, margin: float = 0.01) -> pd.DataFrame:
+    """Per community of each model x attribute x metric with an aggregate: the slope per tenfold of
+    (community badness - aggregate badness). Positive: the community gains less than the aggregate.
+    p_lags tests slope > 0; p_keeps_up tests slope < margin (one-sided t). The variance of the
+    difference accounts for the community being part of the equal-weight aggregate of k."""
+    rows = []
+    for (model, attribute, metric), group in evaluations.groupby(["model", "attribute", "metric"], sort=True):
+        aggregate = group[group.community == AGGREGATE].set_index("scale")
+        others = group[group.community != AGGREGATE]
+        if aggregate.empty:
+            continue
+        k = others.community.nunique()
+        for community, curve in others.groupby("community", sort=True):
+            curve = curve.set_index("scale").sort_index()
+            row = dict(model=model, attribute=attribute, metric=metric, community=community, sizes=len(curve),
+                       reason="")
+            if len(curve) < min_sizes or not curve.index.isin(aggregate.index).all():
+                row["reason"] = f"{len(curve)} sizes with the aggregate, fewer than {min_sizes}"
+                rows.append(row)
+                continue
+            agg = aggregate.loc[curve.index]
+            difference = curve.badness - agg.badness
+            var = curve.stderr ** 2 * (1 - 2 / k) + agg.stderr ** 2
+            fit = _wls(np.log10(curve.index.to_numpy(float)), difference.to_numpy(float), np.sqrt(var.to_numpy(float)))
+            chance = curve.chance_badness.iloc[0] if "chance_badness" in curve else np.nan
+            near_chance = bool(np.all(np.abs(curve.badness - chance) <= 1.96 * curve.stderr)) if np.isfinite(
+                chance) else False
+            row.update(gap_slope=fit["slope"], sxx=fit["sxx"], chi2=fit["chi2"], df=fit["df"], at_chance=near_chance,
+                       badness_smallest=curve.badness.iloc[0], badness_largest=curve.badness.iloc[-1])
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    if "gap_slope" not in table:
+        return table.assign(gap_slope=np.nan, se=np.nan, df=np.nan, p_lags=np.nan, p_keeps_up=np.nan,
+                            at_chance=False)
+    table = _pooled_se(table, ["model", "attribute", "metric"])
+    table["p_lags"] = stats.t.sf(table.gap_slope / table.se, table.df)
+    table["p_keeps_up"] = stats.t.cdf((table.gap_slope - margin) / table.se, table.df)
+    return table
+
+
+def draws(evaluations: pd.DataFrame, n_draws: int, seed: int = 0) -> np.ndarray:
+    """(n_draws, rows) normal draws of every row's badness from its published standard error,
+    independent between rows (sizes were evaluated separately; items shared between sizes would
+    make them positively correlated, which these draws ignore)."""
+    rng = np.random.default_rng([seed, 2207])
+    z = rng.standard_normal((n_draws, len(evaluations)))
+    return evaluations.badness.to_numpy(float) + z * evaluations.stderr.fillna(0).to_numpy(float)
+
+
+def replicates(evaluations: pd.DataFrame, n_draws: int, seed: int = 0) -> pd.DataFrame:
+    """The draws as a long replicates table (model, scale, seed, attribute, community, replicate, value)."""
+    drawn = draws(evaluations, n_draws, seed)
+    keys = evaluations[["model", "scale", "seed", "attribute", "community", "metric"]]
+    return pd.concat([keys.assign(replicate=b, value=drawn[b]) for b in range(n_draws)], ignore_index=True)
+
+
+def loss_draws(evaluations: pd.DataFrame, compute: pd.DataFrame, metric: str, n_draws: int,
+               seed: int = 0) -> LossDraws:
+    """LossDraws (C6, C7) on the model-size axis: a configuration is one model size, its compute the
+    training FLOPs (6 x parameters x tokens), its loss per community the badness of `metric`
+    (published attribute x community groups measured at every size of every model; a general benchmark's
+    overall score is a group of its own); everyone = their mean."""
+    derived = evaluations["derived"] if "derived" in evaluations else False
+    table = evaluations[(evaluations.metric == metric) & ~derived]  # the published groups, not computed means
+    if table.empty:
+        raise InputError(f"no {metric!r} values to build losses from")
+    table = table.assign(group=table.attribute + " / " + table.community)
+    configs = table[["model", "size_name", "scale"]].drop_duplicates().sort_values(["model", "scale"])
+    wide = table.pivot_table(index="size_name", columns="group", values="badness").loc[configs.size_name]
+    se = table.pivot_table(index="size_name", columns="group", values="stderr").loc[configs.size_name]
+    complete = wide.columns[wide.notna().all() & se.notna().all()]
+    wide, se = wide[complete], se[complete]
+    flops = compute.set_index("size_name").training_flops.reindex(configs.size_name).to_numpy(float)
+    known = np.isfinite(flops)  # a model without a comparable token count has no training compute
+    configs, wide, se, flops = configs[known], wide[known], se[known], flops[known]
+    configs = configs.reset_index(drop=True).assign(axis="model size", capacity=np.nan, n_seeds=1,
+                                                    fit_operations=flops)
+    groups = pd.Series(complete).str.split(" / ", n=1, expand=True)
+    targets = pd.concat([pd.DataFrame({"attribute": [AGGREGATE], "community": [AGGREGATE]}),
+                         pd.DataFrame({"attribute": groups[0], "community": groups[1]})], ignore_index=True)
+    items = table.groupby("group").n_eval.median().reindex(complete).to_numpy()
+    targets["rows"] = np.concatenate([[np.nansum(items)], items])
+    rng = np.random.default_rng([seed, 2208])
+    boot_groups = wide.to_numpy()[None] + rng.standard_normal((n_draws, *wide.shape)) * se.to_numpy()[None]
+    point = np.column_stack([wide.to_numpy().mean(axis=1), wide.to_numpy()])
+    boot = np.concatenate([boot_groups.mean(axis=2, keepdims=True), boot_groups], axis=2)
+    chance = table.groupby("group").chance_badness.first().reindex(complete).to_numpy(float)
+    trivial = np.concatenate([[chance.mean()], chance])
+    return LossDraws(configs, targets, point, boot, trivial, np.broadcast_to(trivial, (n_draws, len(trivial))).copy())
