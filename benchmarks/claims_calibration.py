@@ -26,11 +26,9 @@ def main(argv=None):
     parser.add_argument("--claims", nargs="*", default=list(claims.MODULES), help="which claims (default: all)")
     args = parser.parse_args(argv)
     rows = []
-    for claim in args.claims:
-        calibration = getattr(claims.module(claim), "CALIBRATION", None)
-        if calibration is None:
-            rows.append({"claim": claim, "replicates": 0, "null": "no calibration yet", "effect": ""})
-            continue
+    rules = claims.calibrations()
+    for claim in [rule for rule in rules if rule.split()[0] in args.claims]:
+        calibration = rules[claim]
         started = time.perf_counter()
         row = claims.calibrate(claim, calibration, n_rep=args.replicates, n_jobs=args.n_jobs)
         rows.append({**row, "seconds": round(time.perf_counter() - started, 1)})

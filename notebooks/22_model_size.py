@@ -90,8 +90,8 @@ if len(evaluable):
     grid.set_axis_labels("badness slope per tenfold (95% interval)", "")
     run.save_figure(grid.figure, "22_slopes", caption=(
         "Change of each community's badness per tenfold of parameters, with its 95% interval (published standard "
-        "errors, scaled up by the scatter between sizes). Left of 0: better with size. A community whose interval "
-        "sits right of the others gains less from size."))
+        "errors, scaled up by the scatter between sizes). Left of 0: better with size. Look for communities whose "
+        "interval sits right of the others: they gain less from size."))
 else:
     display(Markdown("No curve is evaluable: too few sizes, or no published standard errors."))
 

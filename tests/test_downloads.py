@@ -70,3 +70,21 @@ def test_offline_error_names_file_url_and_place(tmp_path, monkeypatch):
 def test_unknown_name():
     with pytest.raises(InputError, match="no registered download 'nope.csv'"):
         downloads.fetch("nope.csv")
+
+
+def test_make_all_names_a_study_whose_data_cannot_be_had(tmp_path, monkeypatch):
+    """Offline with an empty cache, a published study is recorded as unavailable (file, URL, sha256)."""
+    import pooch
+
+    from community_scaling import build_all, report
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("no network")
+
+    monkeypatch.setenv("COMMUNITY_SCALING_DATA", str(tmp_path / "empty"))
+    monkeypatch.setattr(pooch, "retrieve", offline)
+    missing = build_all.missing_data("bloom_flores")
+    assert len(missing) == 4 and all(m["url"].startswith("https://raw.githubusercontent.com/") for m in missing)
+    assert build_all.missing_data("census") == []
+    build_all.write_unavailable(tmp_path, {"bloom_flores": missing})
+    assert report.unavailable_studies(tmp_path)["bloom_flores"][0]["sha256"] == missing[0]["sha256"]

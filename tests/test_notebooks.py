@@ -27,8 +27,14 @@ NAMES = [p.stem for p in SOURCES]
 VENV = Path(sys.executable).parent.parent
 
 
-def test_eight_notebooks_in_order():
-    assert [n[:2] for n in NAMES] == [f"{i:02d}" for i in range(1, 9)]
+def test_notebooks_are_the_declared_pipelines():
+    from community_scaling import pipeline
+
+    declared = {s.notebook for steps in pipeline.PIPELINES.values() for s in steps}
+    assert set(NAMES) == declared
+    for steps in pipeline.PIPELINES.values():  # each kind's argument runs in its numbered order, the ledger last
+        order = [s.notebook for s in steps]
+        assert order == sorted(order[:-1]) + ["08_claims"]
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=NAMES)

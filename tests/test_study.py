@@ -170,3 +170,19 @@ def test_validation_lists_the_input_files(tmp_path, write_study):
                                  "communities": ["a"], "population": None}})
     study.main(["x", "--study-file", str(file), "--stamps", str(tmp_path / "stamps")])
     assert (tmp_path / "stamps" / "input_files.txt").read_text() == f"{data}\n"
+
+
+def test_a_published_results_study_reads_only_its_sections(write_study):
+    from community_scaling.study import load
+
+    ok = write_study({"study": {"kind": "published_results"}, "published": {"source": "pythia_crows_pairs"}})
+    assert load("tmpstudy", ok)["published"]["min_sizes"] == 4
+    mixed = write_study({"study": {"kind": "published_results"}, "sweep": {"seeds": 3}})
+    with pytest.raises(InputError, match="section 'sweep' is not read by a study of kind 'published_results'"):
+        load("tmpstudy", mixed)
+    bad = write_study({"study": {"kind": "published"}})
+    with pytest.raises(InputError, match="study.kind must be one of"):
+        load("tmpstudy", bad)
+    source = write_study({"study": {"kind": "published_results"}, "published": {"source": "flores"}})
+    with pytest.raises(InputError, match="published.source must be one of"):
+        load("tmpstudy", source)

@@ -43,7 +43,7 @@ def with_aggregates(evaluations: pd.DataFrame) -> pd.DataFrame:
         mean = group.groupby(["size_name", "scale"], as_index=False).agg(
             value=("value", "mean"), badness=("badness", "mean"), n_eval=("n_eval", "sum"),
             chance_badness=("chance_badness", "mean"), k=("community", "size"),
-            var=("stderr", lambda s: float((s ** 2).sum())))
+            var=("stderr", lambda s: float((s ** 2).sum()) if s.notna().all() else np.nan))
         mean["stderr"] = np.sqrt(mean.pop("var")) / mean.pop("k")
         parts.append(mean.assign(model=model, attribute=attribute, community=AGGREGATE, metric=metric, seed=0,
                                  derived=True))
@@ -141,6 +141,10 @@ def lag_table(evaluations: pd.DataFrame, min_sizes: int = 4, margin: float = 0.0
                 rows.append(row)
                 continue
             agg = aggregate.loc[curve.index]
+            if curve.stderr.isna().any() or agg.stderr.isna().any():
+                row["reason"] = "no published standard error"
+                rows.append(row)
+                continue
             difference = curve.badness - agg.badness
             var = curve.stderr ** 2 * (1 - 2 / k) + agg.stderr ** 2
             fit = _wls(np.log10(curve.index.to_numpy(float)), difference.to_numpy(float), np.sqrt(var.to_numpy(float)))

@@ -163,6 +163,36 @@ def built_studies(root: Path) -> list[str]:
                   if (root / "results" / p.parent.name / "ledger.parquet").exists())
 
 
+def cross_study_ledger(root: Path):
+    """Claims x studies: one row per built study and claim (verdict, effect, interval, fragile)."""
+    import pandas as pd
+
+    parts = [read_parquet(StudyPaths(name, root).table("ledger")) for name in built_studies(root)]
+    columns = ["study", "claim", "verdict", "effect_name", "effect", "ci_low", "ci_high", "fragile", "test"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns].sort_values(["claim", "study"]).reset_index(drop=True)
+
+
+def disagreements(ledger) -> list[dict]:
+    """Claims on which the studies that can test them reach different verdicts; 'conflict' when one
+    supports what another does not."""
+    out = []
+    for claim, rows in ledger[ledger.verdict != "not applicable"].groupby("claim", sort=True):
+        verdicts = dict(zip(rows.study, rows.verdict))
+        if len(set(verdicts.values())) > 1:
+            conflict = {"supported", "not supported"} <= set(verdicts.values())
+            out.append({"claim": claim, "conflict": conflict,
+                        "verdicts": "; ".join(f"{v} in {s}" for s, v in sorted(verdicts.items()))})
+    return out
+
+
+def unavailable_studies(root: Path) -> dict:
+    """Studies `make all` could not build for want of data (build/unavailable.json), with their files."""
+    path = root / "build" / "unavailable.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def front_page(root: Path) -> str:
     studies = []
     for name in built_studies(root):
@@ -172,7 +202,16 @@ def front_page(root: Path) -> str:
         studies.append({**_study_summary(paths), "rows": {r["claim"]: r for r in ledger.to_dict("records")},
                         "counts": ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)})
     claims = [{"claim": c, "statement": s} for c, s in statements().items()]
-    return _environment().get_template("front.html.j2").render(studies=studies, claims=claims)
+    ledger = cross_study_ledger(root)
+    folder = root / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = ledger.to_csv(index=False)
+    target = folder / "cross_study_ledger.csv"
+    if not target.exists() or target.read_text() != text:
+        write_text(text, target)
+    return _environment().get_template("front.html.j2").render(
+        studies=studies, claims=claims, disagreements=disagreements(ledger),
+        unavailable=unavailable_studies(root))
 
 
 def _publish(text: str, path: Path) -> Path:

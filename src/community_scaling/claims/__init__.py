@@ -32,6 +32,16 @@ def module(claim: str):
     return import_module(f".{MODULES[claim]}", __name__)
 
 
+def calibrations() -> dict:
+    """Every calibrated rule: 'C3' for a claim's rule, 'C3 on model size' for its rule on published results."""
+    found = {}
+    for claim in MODULES:
+        for attribute, suffix in (("CALIBRATION", ""), ("MODEL_SIZE_CALIBRATION", " on model size")):
+            if hasattr(module(claim), attribute):
+                found[claim + suffix] = getattr(module(claim), attribute)
+    return found
+
+
 def statement(claim: str) -> str:
     return module(claim).SPEC.statement
 
@@ -41,5 +51,5 @@ def statements() -> dict[str, str]:
 
 
 __all__ = ["LEVEL", "VERDICTS", "MAX_FALSE_POSITIVE_RATE", "MIN_POWER", "Calibration", "Claim", "ClaimSpec",
-           "MODULES", "calibrate", "module", "not_applicable", "sensitivity", "statement", "statements",
+           "MODULES", "calibrate", "calibrations", "module", "not_applicable", "sensitivity", "statement", "statements",
            "summary_line", "verdict_from_interval"]
