@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from community_scaling.io import InputError
-from community_scaling.rater_labels import (EPIC_ALL_RATERS, EPIC_GROUPS, evaluable_groups, group_labels, load_dices,
-                                            load_epic, load_popquorn, pooled_labels)
+from community_scaling.io import InputError, sha256_file
+from community_scaling.rater_labels import (DICES_FILE, EPIC_ALL_RATERS, EPIC_GROUPS, evaluable_groups, group_labels,
+                                            load_dices, load_epic, load_popquorn, pooled_labels)
 from conftest import SHARED_DATA
 
 @pytest.fixture(scope="module")
@@ -115,6 +115,15 @@ def test_dices_loader_reads_the_published_layout(tmp_path):
     assert tables.raters.set_index("rater").loc["12", "age"] == "millenial"
     binary = load_dices(path, unsure="drop")
     assert len(binary.ratings) == 5 and binary.values == (0, 1) and set(binary.ratings["label"]) == {0, 1}
+
+
+def test_dices_cached_copy_is_used_unpinned_and_its_hash_recorded(tmp_path):
+    # No sha256 is published for DICES: a copy in the cache is taken as it is (trust on first
+    # use, nothing downloaded) and the tables record what was read.
+    (tmp_path / "dices").mkdir()
+    path = write_dices(tmp_path / DICES_FILE, ["No", "Yes", "Unsure", "Yes", "Yes", "No"])
+    tables = load_dices(tmp_path)
+    assert tables.files == {str(path): sha256_file(path)} and len(tables.ratings) == 6
 
 
 def test_dices_loader_accepts_the_990_spelling_of_raw_race(tmp_path):
