@@ -158,9 +158,24 @@ REGISTRY: dict[str, tuple[str, str]] = {
        for folder, (url, digests) in _LLM_EVALS.items() for path, digest in digests.items()},
 }
 
+# relative path in the cache -> canonical URL, for sources with no known sha256. fetch() takes
+# them trust-on-first-use (fetch_url with digest None): the caller records the sha256 of what it read.
+UNPINNED: dict[str, str] = {
+    # DICES-350 (Aroyo et al. 2023), CC BY 4.0. No mirror was made and the upstream README publishes
+    # no checksum, so no hash is pinned here; the URL follows the repository's main branch.
+    "dices/diverse_safety_adversarial_dialog_350.csv": (
+        "https://raw.githubusercontent.com/google-research-datasets/dices-dataset/main/350/"
+        "diverse_safety_adversarial_dialog_350.csv"),
+}
+
 
 def fetch(name: str, cache: str | Path | None = None, timeout: float = 30) -> Path:
-    """Local path of a registered file, downloading (again) unless a copy with the right hash is cached."""
+    """Local path of a registered file, downloading (again) unless a copy with the right hash is cached.
+
+    A name in UNPINNED is fetched without a hash check (trust on first use, see fetch_url).
+    """
+    if name in UNPINNED:
+        return fetch_url(name, UNPINNED[name], None, cache, timeout)
     if name not in REGISTRY:
         raise InputError(f"no registered download {name!r}; known: {sorted(REGISTRY)[:5]}...")
     url, digest = REGISTRY[name]
