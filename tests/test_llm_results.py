@@ -71,7 +71,10 @@ def test_known_crows_pairs_values(tables):
     table = tables["pythia_crows_pairs"]
     assert value(table, "pythia-70m-deduped", "crows_pairs_english", "religion", "pct_stereotype") == 0.6396396396396397
     assert value(table, "pythia-12b-deduped", "crows_pairs_english", "religion", "pct_stereotype") == 0.8018018018018018
-    assert not table.higher_is_better.any()
+    crows = table.task.str.startswith("crows_pairs")
+    assert not table[crows].higher_is_better.any() and table[~crows].higher_is_better.all()
+    # the general benchmarks kept beside it: accuracy overall (lambada_openai of pythia-70m, read from the file)
+    assert value(table, "pythia-70m", "lambada_openai", "all", "accuracy") == 0.18455268775470599
 
 
 @needs_mirror
@@ -116,8 +119,9 @@ def test_pythia_models_and_categories(tables):
     per_task = table.groupby("task").community.apply(set)
     categories = {"all", "age", "autre", "disability", "gender", "nationality", "physical_appearance",
                   "race_color", "religion", "sexual_orientation", "socioeconomic"}
-    assert per_task.to_dict() == {"crows_pairs_english": categories, "crows_pairs_french": categories}
-    assert len(table) == 15 * 22 * 2 and table.stderr.notna().all()
+    general = {task: {"all"} for task in llm_results.PYTHIA_GENERAL}
+    assert per_task.to_dict() == {"crows_pairs_english": categories, "crows_pairs_french": categories, **general}
+    assert len(table) == 15 * (22 * 2 + len(general)) and table.stderr.notna().all()
 
 
 @needs_mirror
