@@ -101,10 +101,14 @@ else:
 # The rule is the sweep's: fitted on sizes up to n_max / 2^d, does the power law
 # with floor predict the larger sizes better than the flat last value and a
 # power law without floor? Each family x task aggregate is a curve; its
-# intervals come from draws of the published values.
+# intervals come from draws of the published values (one run per size, so a
+# plain percentile interval). With 5 sizes over 3.7 doublings, holding out 3
+# doublings leaves one size to fit: a study file may hold out fewer.
 
 # %%
-aggregate = evaluations[(evaluations.community == model_size.AGGREGATE) & evaluations.stderr.notna()]
+# errors only (accuracy, bits per byte): a stereotype share is not an error that should fall to a floor
+aggregate = evaluations[(evaluations.community == model_size.AGGREGATE) & evaluations.stderr.notna()
+                        & evaluations.metric.isin(["accuracy", "bits_per_byte"])]
 aggregate = aggregate.assign(model=aggregate.model + " " + aggregate.attribute, attribute="all", metric="error",
                              value=aggregate.badness, n_eval=aggregate.n_eval.fillna(1))
 aggregate = aggregate[aggregate.value > 0]  # a power law of badness needs it positive (stereotype share < 0.5 is not)
@@ -138,7 +142,7 @@ c3_claim, c3_grid = claims.sensitivity(
     c3_test, {"threshold": fits["not_following_share"], "margin": published["slope_margin"]},
     {"threshold": [0.02, 0.1], "margin": [published["slope_margin"] / 2, published["slope_margin"] * 2]})
 display(Markdown(claims.summary_line(c3_claim)))
-if len(lags) and "p_lags" in lags:
+if len(lags) and lags.p_lags.notna().any():
     display(lags.sort_values("p_lags").head(10)[["model", "attribute", "community", "gap_slope", "se", "p_lags",
                                                   "at_chance", "badness_smallest", "badness_largest"]])
 

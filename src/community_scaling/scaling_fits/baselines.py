@@ -69,7 +69,7 @@ def extrapolation_margin(n, e, seed_ids, doublings: float = 3.0, *, n_boot: int 
     rmse_flat, rmse_power_law, margin (best baseline minus the power law), margin_ci_low,
     margin_ci_high, margin_flat, margin_power_law.
     """
-    n, e, seeds = _as_curve(n, e, seed_ids, need_seeds=True)
+    n, e, seeds = _as_curve(n, e, seed_ids, need_seeds=e_replicates is None)
     fitted, held = split_sizes(n, doublings)
     values, weights = joint_resamples(e, seeds, n_boot, rng_seed, e_replicates)
     with np.errstate(all="ignore"), threadpool_limits(1, "blas"):  # small products: threads only contend
@@ -80,7 +80,9 @@ def extrapolation_margin(n, e, seed_ids, doublings: float = 3.0, *, n_boot: int 
     if boot.size < max(10, n_boot // 2):
         raise RuntimeError(f"extrapolation margin: only {boot.size} of {n_boot} resamples gave a finite margin")
     centred = boot - np.median(boot) + margin  # the interval is placed about the estimate
-    low, high = bootstrap_interval(centred, np.unique(seeds).size, level, interval)
+    clusters = np.unique(seeds).size
+    # one run per size (published results): the replicates are the only noise, a plain percentile interval
+    low, high = bootstrap_interval(centred, clusters, level, interval if clusters > 1 else "percentile")
     return {"fit_max_n": float(fitted[-1]), "held_out": held.tolist(),
             "doublings_held_out": float(np.log2(held[-1] / fitted[-1])),
             **{f"rmse_{k}": float(v[0]) for k, v in rmse.items()}, "margin": margin, "margin_ci_low": float(low),

@@ -70,8 +70,8 @@ def joint_resamples(e, seed_ids, n_boot: int, rng_seed: int = 0, e_replicates=No
     """
     e = np.asarray(e, float).ravel()
     labels, codes = np.unique(np.asarray(seed_ids).ravel(), return_inverse=True)
-    if labels.size < 2:
-        raise InputError("resampling needs at least 2 seeds")
+    if labels.size < 2 and e_replicates is None:  # one run per size: only replicates can carry the noise
+        raise InputError("resampling needs at least 2 seeds, or replicates of the values")
     counts = np.zeros((n_boot + 1, labels.size))
     counts[0] = 1.0
     draws = seed_draws(labels.size, n_boot, rng_seed)
