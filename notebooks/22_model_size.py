@@ -149,9 +149,13 @@ if len(lags) and lags.p_lags.notna().any():
 # %% [markdown]
 # ## C4: does a bigger model improve one measure while worsening another?
 #
-# A community's measures are every task (and metric) it is evaluated on, plus
-# the general benchmarks measured only overall. The rule is the sweep's
-# per-pair intersection-union test with Holm bounds on the share of pairs.
+# A community's measures are the tasks (and metrics) it is evaluated on: a
+# language's tasks, a bias category's stereotype share in English and French.
+# Benchmarks measured only on the whole model are not copied into each
+# community (the same slope would stand in every pair); how stereotype share
+# moves against general accuracy is shown after the verdict, as a description.
+# The rule is the sweep's per-pair intersection-union test with Holm bounds on
+# the share of pairs.
 
 # %%
 pairs = model_size.metric_pairs(slopes)
@@ -166,6 +170,13 @@ else:
                                  "published standard errors"),
         {"threshold": run.study["metrics"]["disagreement_share"]}, {"threshold": [0.05, 0.2]})
 display(Markdown(claims.summary_line(c4_claim)))
+
+# %%
+# Described, not tested: per family, the change per tenfold of each whole-model measure (badness; negative =
+# better). A bias measure rising while accuracy improves is "bigger is better" on one and worse on the other.
+whole = slopes[(slopes.community == model_size.AGGREGATE) & (slopes.reason == "")]
+if whole.metric.nunique() > 1:
+    display(whole.pivot_table(index=["attribute", "metric"], columns="model", values="slope_per_tenfold").round(4))
 
 # %% [markdown]
 # ## C6 and C7: what each tenfold of compute buys, and what a small model serves

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import downloads
@@ -263,8 +264,9 @@ def standard_tables(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     evaluations: model (family line: the family, '-deduped' for deduplicated data), size_name, scale
     (parameters), seed (0: one run per size), attribute (task), community, metric, value, stderr, n_eval
     (items, from a proportion's standard error, p(1 - p) / se^2 + 1; NaN otherwise), badness (the
-    lower-is-better form: 1 - accuracy; |pct_stereotype - 0.5| signed as pct_stereotype - 0.5, since
-    0.5 is unbiased; bits per byte as is) and chance_badness (badness at chance; NaN without one).
+    lower-is-better form: 1 - accuracy; |pct_stereotype - 0.5|, the size of the preference, since 0.5
+    is no preference; bits per byte as is), neutral_side (the sign of pct_stereotype - 0.5) and
+    chance_badness (badness at chance, or at no preference; NaN without one).
     compute: size_name, model, parameters, training_tokens, training_flops (6 N D) and
     inference_flops_per_token (2 N), the usual approximations (Kaplan et al. 2020).
     """
@@ -278,7 +280,9 @@ def standard_tables(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         "stderr": table.stderr,
         "n_eval": (table.value * (1 - table.value) / table.stderr ** 2 + 1).where(proportion).round(),
         "badness": table.value.where(table.metric == "bits_per_byte",
-                                     (1 - table.value).where(table.metric == "accuracy", table.value - 0.5)),
+                                     (1 - table.value).where(table.metric == "accuracy", (table.value - 0.5).abs())),
+        # which side of no preference a stereotype share lies on (curves crossing it are not evaluated)
+        "neutral_side": np.sign(table.value - 0.5).where(table.metric == "pct_stereotype"),
         # at chance: accuracy 1 / options; stereotype share 0.5 (badness 0); bits per byte: none
         "chance_badness": (1 - 1 / options).where(table.metric == "accuracy", 0.0).where(
             table.metric != "bits_per_byte"),

@@ -50,6 +50,15 @@ def with_aggregates(evaluations: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).assign(derived=lambda t: t.derived.fillna(False).astype(bool))
 
 
+CROSSES = "values on both sides of the neutral point (0.5): no direction of 'better'"
+
+
+def _crosses_neutral(*curves: pd.DataFrame) -> bool:
+    side = pd.concat([c["neutral_side"] for c in curves if "neutral_side" in c]) if any(
+        "neutral_side" in c for c in curves) else pd.Series(dtype=float)
+    return side.dropna().nunique() > 1
+
+
 def _wls(x, y, se) -> dict:
     """Slope of y on x weighted by 1/se^2, with what its standard error needs: the weighted spread of x,
     the weighted residual sum of squares and its degrees of freedom."""
@@ -63,11 +72,15 @@ def _wls(x, y, se) -> dict:
 
 
 def _pooled_se(fits: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """se and df of each slope, with the over-dispersion pooled within `by` (at least 1: never below
-    the published standard errors)."""
-    pooled = fits.groupby(by, sort=False)[["chi2", "df"]].transform("sum")
-    dispersion = np.maximum(pooled.chi2 / pooled.df, 1.0)
-    return fits.assign(se=np.sqrt(dispersion / fits.sxx), df=pooled.df)
+    """se and df of each slope. The over-dispersion is the larger of the curve's own and the one pooled
+    within `by` (the aggregate apart from its communities), and at least 1: never below the published
+    standard errors, and a noisy curve keeps its own scatter. df: the pooled residual df when the pooled
+    dispersion is used, the curve's own otherwise."""
+    keys = [*by, fits.community.eq(AGGREGATE).rename("is_aggregate")]
+    pooled = fits.groupby(keys, sort=False)[["chi2", "df"]].transform("sum")
+    own, shared = fits.chi2 / fits.df, pooled.chi2 / pooled.df
+    dispersion = np.maximum(np.maximum(own, shared), 1.0)
+    return fits.assign(se=np.sqrt(dispersion / fits.sxx), df=np.where(own > shared, fits.df, pooled.df))
 
 
 def slope_table(evaluations: pd.DataFrame, min_sizes: int = 4, level: float = 0.95) -> pd.DataFrame:
@@ -82,6 +95,8 @@ def slope_table(evaluations: pd.DataFrame, min_sizes: int = 4, level: float = 0.
             row["reason"] = f"{len(curve)} sizes, fewer than published.min_sizes = {min_sizes}"
         elif not (curve.stderr > 0).all():
             row["reason"] = "no published standard error for some size"
+        elif _crosses_neutral(curve):
+            row["reason"] = CROSSES
         else:
             fit = _wls(np.log10(curve.scale.to_numpy(float)), curve.badness.to_numpy(float),
                        curve.stderr.to_numpy(float))
@@ -102,20 +117,13 @@ def slope_table(evaluations: pd.DataFrame, min_sizes: int = 4, level: float = 0.
 
 
 def metric_pairs(slopes: pd.DataFrame) -> pd.DataFrame:
-    """The C4 view: each (model, community) with every metric it is measured on, named
-    '<attribute> <metric>'; an attribute measured only on the aggregate (a general benchmark)
-    counts as a metric of every community of that model. Pairs need at least 2 metrics."""
-    usable = slopes[slopes.reason == ""].copy()
+    """The C4 view: each (model, community) with every measure taken on it, named '<attribute> <metric>'
+    (a language's tasks; a bias category in two languages). Measures taken only on the aggregate (general
+    benchmarks) are not copied into communities: the same slope would stand in every pair, and a
+    disagreement would compare a community with the model as a whole. Pairs need at least 2 measures."""
+    usable = slopes[(slopes.reason == "") & (slopes.community != AGGREGATE)].copy()
     usable["metric"] = usable.attribute + " " + usable.metric
-    per_attribute = usable.groupby(["model", "attribute"]).community.agg(set)
-    general = [key for key, communities in per_attribute.items() if communities == {AGGREGATE}]
-    own = usable[usable.community != AGGREGATE]
-    shared = usable.set_index(["model", "attribute"]).loc[general].reset_index() if general else usable.iloc[:0]
-    pairs = [own]
-    for model, communities in own.groupby("model").community.unique().items():
-        for community in communities:
-            pairs.append(shared[shared.model == model].assign(community=community))
-    table = pd.concat(pairs, ignore_index=True).assign(attribute="community")
+    table = usable.assign(attribute="community")
     counts = table.groupby(["model", "community"]).metric.transform("nunique")
     return table[counts >= 2].reset_index(drop=True)
 
@@ -123,15 +131,21 @@ def metric_pairs(slopes: pd.DataFrame) -> pd.DataFrame:
 def lag_table(evaluations: pd.DataFrame, min_sizes: int = 4, margin: float = 0.01) -> pd.DataFrame:
     """Per community of each model x attribute x metric with an aggregate: the slope per tenfold of
     (community badness - aggregate badness). Positive: the community gains less than the aggregate.
-    p_lags tests slope > 0; p_keeps_up tests slope < margin (one-sided t). The variance of the
-    difference accounts for the community being part of the equal-weight aggregate of k."""
+    p_lags tests slope > margin, p_keeps_up slope < margin (one-sided t): a community lags only when
+    it is shown to gain at least `margin` less per tenfold. The variance of the difference accounts
+    for the community's weight w in the aggregate: 1/k for a computed equal-weight mean of k, its
+    share of items for a published overall score (item-weighted)."""
     rows = []
     for (model, attribute, metric), group in evaluations.groupby(["model", "attribute", "metric"], sort=True):
         aggregate = group[group.community == AGGREGATE].set_index("scale")
         others = group[group.community != AGGREGATE]
         if aggregate.empty:
             continue
-        k = others.community.nunique()
+        derived = bool(aggregate["derived"].all()) if "derived" in aggregate else False
+        complete = others.groupby("community").scale.nunique() == others.scale.nunique()
+        items = others.groupby("community").n_eval.median()
+        weight = (pd.Series(1 / complete.sum(), index=complete.index).where(complete, 0.0) if derived
+                  else items / items.sum())
         for community, curve in others.groupby("community", sort=True):
             curve = curve.set_index("scale").sort_index()
             row = dict(model=model, attribute=attribute, metric=metric, community=community, sizes=len(curve),
@@ -145,8 +159,13 @@ def lag_table(evaluations: pd.DataFrame, min_sizes: int = 4, margin: float = 0.0
                 row["reason"] = "no published standard error"
                 rows.append(row)
                 continue
+            if _crosses_neutral(curve, agg):
+                row["reason"] = CROSSES
+                rows.append(row)
+                continue
             difference = curve.badness - agg.badness
-            var = curve.stderr ** 2 * (1 - 2 / k) + agg.stderr ** 2
+            w = float(weight.get(community, 0.0))
+            var = curve.stderr ** 2 * (1 - 2 * w) + agg.stderr ** 2
             fit = _wls(np.log10(curve.index.to_numpy(float)), difference.to_numpy(float), np.sqrt(var.to_numpy(float)))
             chance = curve.chance_badness.iloc[0] if "chance_badness" in curve else np.nan
             near_chance = bool(np.all(np.abs(curve.badness - chance) <= 1.96 * curve.stderr)) if np.isfinite(
@@ -159,7 +178,7 @@ def lag_table(evaluations: pd.DataFrame, min_sizes: int = 4, margin: float = 0.0
         return table.assign(gap_slope=np.nan, se=np.nan, df=np.nan, p_lags=np.nan, p_keeps_up=np.nan,
                             at_chance=False)
     table = _pooled_se(table, ["model", "attribute", "metric"])
-    table["p_lags"] = stats.t.sf(table.gap_slope / table.se, table.df)
+    table["p_lags"] = stats.t.sf((table.gap_slope - margin) / table.se, table.df)
     table["p_keeps_up"] = stats.t.cdf((table.gap_slope - margin) / table.se, table.df)
     return table
 

@@ -15,7 +15,7 @@ import pandas as pd
 from ..scaling_fits import synthetic
 from ..scaling_fits.baselines import MARGIN_RULE, aggregate_margins
 from ._calibration import Calibration
-from ._record import Claim, not_applicable
+from ._record import LEVEL, Claim, not_applicable
 from ._spec import ClaimSpec
 
 SPEC = ClaimSpec("C1", "Aggregate error falls as a power law of training-set size.", needs=('evaluations',),
@@ -32,7 +32,8 @@ def evaluate(table: pd.DataFrame, replicates: pd.DataFrame | None = None, doubli
     `replicates` (metrics.test_row_replicates, numbered 0..n_boot-1) when given."""
     rule = (f"{MARGIN_RULE}. Supported when for every model the margin's 95% interval lies above 0 (the power "
             "law with floor predicts the held-out sizes better than both baselines); not supported when for "
-            "some model it lies at or below 0 (a baseline does as well); inconclusive otherwise")
+            "some model it lies at or below 0 at the Bonferroni level over the models tested (a baseline does as "
+            "well); inconclusive otherwise")
     if n_boot < 20:
         return not_applicable("C1", f"fits.bootstrap = {n_boot}: the margin's interval needs >= 20 resamples",
                               test=TEST)
@@ -43,7 +44,7 @@ def evaluate(table: pd.DataFrame, replicates: pd.DataFrame | None = None, doubli
         return not_applicable("C1", f"no aggregate curve can be tested ({reasons})", test=TEST)
     if (usable.margin_ci_low > 0).all() and len(usable) == len(margins):
         verdict = "supported"
-    elif (usable.margin_ci_high <= 0).any():
+    elif (usable.margin_ci_high <= 0).any() and _shown_below(table, metric, replicates, doublings, n_boot, len(usable)):
         verdict = "not supported"
     else:
         verdict = "inconclusive"
@@ -59,6 +60,14 @@ def evaluate(table: pd.DataFrame, replicates: pd.DataFrame | None = None, doubli
                                                     "(model with the lowest interval)",
                  effect=weakest.margin, ci_low=weakest.margin_ci_low, ci_high=weakest.margin_ci_high,
                  verdict=verdict, rule=rule, details=details)
+
+
+def _shown_below(table, metric, replicates, doublings, n_boot, k) -> bool:
+    """Some curve's margin interval lies at or below 0 at level 1 - 0.05 / k (Bonferroni over k curves)."""
+    if k == 1:
+        return True
+    strict = aggregate_margins(table, metric, replicates, doublings, n_boot=n_boot, level=1 - (1 - LEVEL) / k)
+    return bool((strict.margin_ci_high <= 0).any())
 
 
 # ----------------------------------------------------------------------------- calibration

@@ -26,14 +26,15 @@ MARGIN_RULE = ("fit on the sizes n <= n_max / 2^doublings, predict every larger 
                "over joint resamples of seeds and test rows, with the few-seed widening")
 
 
-def split_sizes(n, doublings: float) -> tuple[np.ndarray, np.ndarray]:
-    """Sizes fitted (n <= n_max / 2^doublings) and held out (the rest); InputError when fewer than 3 are fitted."""
+def split_sizes(n, doublings: float, min_fitted: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Sizes fitted (n <= n_max / 2^doublings) and held out (the rest); InputError when fewer than
+    `min_fitted` are fitted."""
     sizes = np.unique(np.asarray(n, float))
     cut = sizes[-1] / 2.0 ** doublings
     fitted, held = sizes[sizes <= cut * (1 + 1e-9)], sizes[sizes > cut * (1 + 1e-9)]
-    if fitted.size < 3:
+    if fitted.size < min_fitted:
         raise InputError(f"holding out {doublings:g} doublings below n_max = {sizes[-1]:g} leaves {fitted.size} "
-                         f"sizes to fit (need >= 3): add smaller sizes or hold out fewer doublings")
+                         f"sizes to fit (need >= {min_fitted}): add smaller sizes or hold out fewer doublings")
     return fitted, held
 
 
@@ -70,7 +71,8 @@ def extrapolation_margin(n, e, seed_ids, doublings: float = 3.0, *, n_boot: int 
     margin_ci_high, margin_flat, margin_power_law.
     """
     n, e, seeds = _as_curve(n, e, seed_ids, need_seeds=e_replicates is None)
-    fitted, held = split_sizes(n, doublings)
+    # one run per size: the 3-parameter law needs a size beyond 3 to leave a residual to judge it by
+    fitted, held = split_sizes(n, doublings, min_fitted=3 if np.unique(seeds).size > 1 else 4)
     values, weights = joint_resamples(e, seeds, n_boot, rng_seed, e_replicates)
     with np.errstate(all="ignore"), threadpool_limits(1, "blas"):  # small products: threads only contend
         rmse = _rmses(n, np.log(values), values, weights, fitted, held)
@@ -92,7 +94,7 @@ def extrapolation_margin(n, e, seed_ids, doublings: float = 3.0, *, n_boot: int 
 
 def aggregate_margins(table: pd.DataFrame, metric: str = "error", replicates: pd.DataFrame | None = None,
                       doublings: float = 3.0, *, n_boot: int = 200, rng_seed: int = 0,
-                      interval: str = "cluster_t") -> pd.DataFrame:
+                      interval: str = "cluster_t", level: float = 0.95) -> pd.DataFrame:
     """extrapolation_margin for each model's aggregate curve (attribute = community = 'all').
 
     Returns one row per model: model, then the keys of extrapolation_margin; a model whose curve
@@ -110,7 +112,8 @@ def aggregate_margins(table: pd.DataFrame, metric: str = "error", replicates: pd
         try:
             row.update(extrapolation_margin(g.scale.to_numpy(float), g.value.to_numpy(float), g.seed.to_numpy(),
                                             doublings, n_boot=n_boot, rng_seed=rng_seed,
-                                            e_replicates=aligned_array(sets, key, g), interval=interval))
+                                            e_replicates=aligned_array(sets, key, g), interval=interval,
+                                            level=level))
         except (InputError, RuntimeError) as exc:
             row.update(margin=np.nan, margin_ci_low=np.nan, margin_ci_high=np.nan, reason=str(exc))
         rows.append(row)
