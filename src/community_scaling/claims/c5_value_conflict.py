@@ -139,7 +139,7 @@ def evaluate_rater_groups(result: dict | None, margin: float = 0.02, reason: str
         return not_applicable("C5", reason, effect_name=effect_name, test=RATER_TEST)
     alpha = (1 - LEVEL) / 2
     low, high = np.quantile(result["boot"] - result["null_median"], [alpha, 1 - alpha])
-    significant = result["p_value"] < 1 - LEVEL
+    significant = result["p_value"] <= 1 - LEVEL + 1e-12  # p takes values k / (1 + permutations)
     if low > margin and significant:
         verdict = "supported"
     elif high <= margin:
@@ -158,13 +158,13 @@ def evaluate_rater_groups(result: dict | None, margin: float = 0.02, reason: str
                        f"when it lies at or below {margin:g}; inconclusive otherwise"), details=details)
 
 
-RATER_ITEMS, RATER_VOCABULARY, RATER_WORDS, RATER_FLIP = 400, 60, 12, 0.15
+RATER_ITEMS, RATER_VOCABULARY, RATER_WORDS, RATER_FLIP = 400, 60, 12, 0.05
 
 
 def _rater_generated(conflict: bool, rng):
     """Two groups of 8 raters label 400 synthetic texts (12 words from 60): group A calls a text positive
     when it holds one of words 0-3; group B the same (null) or one of words 4-7 (conflict). Each text is
-    labelled by 3 raters of each group, each flipping the label with probability 0.15."""
+    labelled by 3 raters of each group, each flipping the label with probability 0.05."""
     words = rng.integers(0, RATER_VOCABULARY, (RATER_ITEMS, RATER_WORDS))
     texts = pd.Series([" ".join(f"w{j}" for j in row) for row in words], index=[f"i{k}" for k in range(RATER_ITEMS)])
     truth = {"A": (words < 4).any(axis=1), "B": ((words >= 4) & (words < 8)).any(axis=1) if conflict
@@ -185,7 +185,7 @@ def _rater_verdict(data) -> str:
     ratings, raters, texts = data
     train, test = split_items(texts.index, 0.3, seed=0)
     result = conflict_test(ratings, raters, "group", ["A", "B"], texts, train, test, n=150, seeds=1, n_boot=50,
-                           permutations=19)
+                           permutations=39)
     return evaluate_rater_groups(result, margin=0.02).verdict
 
 
@@ -193,6 +193,6 @@ RATER_CALIBRATION = Calibration(
     null=lambda rng: _rater_generated(False, rng), true=lambda rng: _rater_generated(True, rng),
     verdict=_rater_verdict,
     null_description=("two groups of 8 raters who hold the same view (a text is positive when it holds one of 4 "
-                      "words), 3 raters per group per text, 15% of labels flipped; 400 synthetic texts, TF-IDF and "
-                      "logistic regression at n = 150, 1 seed, 50 item resamples, 19 shuffles of the groups"),
+                      "words), 3 raters per group per text, 5% of labels flipped; 400 synthetic texts, TF-IDF and "
+                      "logistic regression at n = 150, 1 seed, 50 item resamples, 39 shuffles of the groups"),
     effect="group B holds a different view (4 other words), otherwise as the null")
