@@ -1,8 +1,9 @@
 # Generated from src/community_scaling/pipeline.py by `make pipeline`: edit that file, not this one.
-DEFAULT_STUDIES := census llm_multilingual pythia_crows_pairs bloom_flores
-ALL_NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims 21_published_results 22_model_size
+DEFAULT_STUDIES := census llm_multilingual pythia_crows_pairs bloom_flores popquorn epic
+ALL_NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims 21_published_results 22_model_size 31_rater_labels 32_agreement 33_rater_curves
 NOTEBOOKS_sweep := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims
 NOTEBOOKS_published_results := 21_published_results 22_model_size 08_claims
+NOTEBOOKS_rater_labels := 31_rater_labels 32_agreement 33_rater_curves 08_claims
 
 ifeq ($(KIND),sweep)
 $(NB)/01_ingest.ipynb $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet &: \
@@ -49,5 +50,23 @@ $(NB)/22_model_size.ipynb $(RESULTS)/claims_22_model_size.parquet &: \
 
 $(NB)/08_claims.ipynb $(RESULTS)/ledger.parquet &: \
   notebooks/08_claims.ipynb $(call section,study figures) $(SRC) $(RESULTS)/claims_22_model_size.parquet
+	$(papermill)
+endif
+
+ifeq ($(KIND),rater_labels)
+$(NB)/31_rater_labels.ipynb $(RESULTS)/ratings.parquet $(RESULTS)/raters.parquet $(RESULTS)/items.parquet $(RESULTS)/datasheet.parquet $(RESULTS)/claims_31_rater_labels.parquet &: \
+  notebooks/31_rater_labels.ipynb $(call section,raters figures) $(SRC) $(INPUT_FILES)
+	$(papermill)
+
+$(NB)/32_agreement.ipynb $(RESULTS)/agreement.parquet &: \
+  notebooks/32_agreement.ipynb $(call section,raters figures) $(SRC) $(RESULTS)/ratings.parquet $(RESULTS)/raters.parquet $(RESULTS)/datasheet.parquet
+	$(papermill)
+
+$(NB)/33_rater_curves.ipynb $(RESULTS)/evaluations.parquet $(RESULTS)/claims_33_rater_curves.parquet &: \
+  notebooks/33_rater_curves.ipynb $(call section,raters fits figures) $(SRC) $(RESULTS)/ratings.parquet $(RESULTS)/raters.parquet $(RESULTS)/items.parquet $(RESULTS)/datasheet.parquet
+	$(papermill)
+
+$(NB)/08_claims.ipynb $(RESULTS)/ledger.parquet &: \
+  notebooks/08_claims.ipynb $(call section,study figures) $(SRC) $(RESULTS)/claims_31_rater_labels.parquet $(RESULTS)/claims_33_rater_curves.parquet
 	$(papermill)
 endif

@@ -47,6 +47,7 @@ def _dry_run(tmp_path, study):
 @pytest.mark.parametrize("study, expected, absent", [
     ("llm_multilingual", ["21_published_results", "22_model_size", "08_claims"], ["03_sweep"]),
     ("smoke", ["01_ingest", "03_sweep", "07_cost", "08_claims"], ["22_model_size"]),
+    ("popquorn", ["31_rater_labels", "32_agreement", "33_rater_curves", "08_claims"], ["01_ingest"]),
 ])
 def test_make_runs_the_notebooks_of_the_study_kind(tmp_path, study, expected, absent):
     planned = _dry_run(tmp_path, study)

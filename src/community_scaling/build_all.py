@@ -23,16 +23,21 @@ from .study import load
 def missing_data(study_name: str) -> list[dict]:
     """The raw files a study cannot get: each with its name, URL and where a copy belongs."""
     study = load(study_name)
-    if study["study"]["kind"] != "published_results":
+    kind = study["study"]["kind"]
+    if kind == "sweep":
         return []  # the sweep studies of the default set read data shipped with a package
-    from . import llm_results
-
+    if kind == "published_results":
+        from . import llm_results
+        names = llm_results.files(study["published"]["source"], study["published"]["families"] or None)
+    else:
+        from . import rater_labels
+        names = rater_labels.files(study["raters"]["source"])
     missing = []
-    for name in llm_results.files(study["published"]["source"], study["published"]["families"] or None):
+    for name in names:
         try:
             downloads.fetch(name)
         except InputError as error:
-            url, digest = downloads.REGISTRY[name]
+            url, digest = downloads.REGISTRY.get(name) or (downloads.UNPINNED[name], None)
             missing.append({"file": name, "url": url, "sha256": digest, "error": str(error).split(" (")[0]})
     return missing
 

@@ -196,3 +196,24 @@ def load_dices(path_or_cache: str | Path | None = None, question: str = "Q_overa
     values, level = ((0.0, 1.0, 2.0), "ordinal") if unsure == "middle" else ((0.0, 1.0), "nominal")
     return RaterTables(ratings, _attributes(raters, _DICES_ATTRIBUTES.values()), items, values, level,
                        {str(path): sha256_file(path)})
+
+
+def files(source: str) -> list[str]:
+    """The download names (data-cache paths) of a rater-label source's raw files."""
+    from .downloads import REGISTRY
+
+    names = {"popquorn": [POPQUORN_FILE], "dices": [DICES_FILE],
+             "epic": sorted(name for name in REGISTRY if name.startswith("epic/"))}
+    if source not in names:
+        raise InputError(f"unknown rater-label source {source!r}; known: {sorted(names)}")
+    return names[source]
+
+
+def cached_files(source: str, cache: str | Path | None = None) -> list[Path]:
+    """Where a rater-label study's raw files live in the data cache (Make's prerequisites of its ingest)."""
+    from .paths import data_cache
+
+    return [data_cache(cache) / name for name in files(source)]
+
+
+LOADERS = {"popquorn": load_popquorn, "epic": load_epic, "dices": load_dices}

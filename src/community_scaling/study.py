@@ -21,11 +21,12 @@ from . import paths, row_filter
 from .io import InputError, stable_hash, write_text
 
 MAX_N_JOBS = 64
-KINDS = ("sweep", "published_results")
+KINDS = ("sweep", "published_results", "rater_labels")
 # The sections each kind of study reads (study and figures are common to all).
 KIND_SECTIONS = {
     "sweep": ("data", "evaluation", "sweep", "representation", "fits", "metrics", "values", "cost"),
     "published_results": ("published", "fits", "metrics", "cost"),
+    "rater_labels": ("raters", "fits"),
 }
 
 
@@ -124,9 +125,9 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "title": Spec((str,), "", help="one line shown in reports"),
         "description": Spec((str,), ""),
         "kind": Spec((str,), "sweep", _one_of(*KINDS),
-                     "sweep (models trained at growing n on a table: the data, sweep, ... sections) or "
+                     "sweep (models trained at growing n on a table: the data, sweep, ... sections), "
                      "published_results (published evaluations of model families across sizes: the published "
-                     "section)"),
+                     "section) or rater_labels (items labelled by groups of raters: the raters section)"),
     },
     "published": {
         "source": Spec((str,), "lm_eval_multilingual",
@@ -143,6 +144,28 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                              "parameters is, with Holm-corrected 95% confidence, less than this below the "
                              "aggregate's (in units of the metric; accuracy: 0.01 = one point)"),
         "caveat": Spec((str,), "", help="a known problem of the source, shown in the notebooks"),
+    },
+    "raters": {
+        "source": Spec((str,), "popquorn", _one_of("popquorn", "epic", "dices"),
+                       "popquorn (offensiveness 1-5, raters with demographics), epic (irony, labels per rater "
+                       "group) or dices (conversation safety, raters with demographics)"),
+        "attribute": Spec((str,), "race", help="the rater attribute whose groups are the communities"),
+        "min_items": Spec((int,), 200, _positive, "items a group must have labelled to be evaluated"),
+        "positive_from": Spec((int, float, type(None)), 3,
+                              help="ordinal ratings count as positive from this value on (each rater's rating, "
+                                   "before the group's majority vote); null for binary labels"),
+        "sizes": Spec((list,), [16, 32, 64, 128, 256, 512, 1024], _sizes,
+                      "training items of the text classifiers (nested; sizes a label lacks are left out)"),
+        "seeds": Spec((int,), 3, lambda v: None if v >= 2 else "must be >= 2 (intervals over seeds)"),
+        "test_fraction": Spec(NUMBER, 0.3, _fraction, "held-out items, the same for every classifier"),
+        "bootstrap": Spec((int,), 200, lambda v: None if v >= 20 else "must be >= 20",
+                          "resamples of held-out items for every interval"),
+        "permutations": Spec((int,), 99, _positive, "shuffles of rater groups for the agreement test"),
+        "conflict_permutations": Spec((int,), 49, _positive,
+                                      "C5: shuffles of rater groups, each relabelled and retrained"),
+        "margin": Spec(NUMBER, 0.02, _positive,
+                       "C5: conflict (minimax regret beyond random groups, in error) that counts as real"),
+        "n_jobs": Spec((int,), 2, lambda v: None if 1 <= v <= MAX_N_JOBS else f"must be between 1 and {MAX_N_JOBS}"),
     },
     "data": {
         "source": Spec((str,), "census_kdd", _one_of("census_kdd", "file", "acs"),
@@ -601,9 +624,12 @@ def main(argv=None):
         if kind == "sweep":
             preflight.check_study(study)
             inputs = ingest.input_files(study)
-        else:
+        elif kind == "published_results":
             from . import llm_results
             inputs = llm_results.cached_files(study["published"])
+        else:
+            from . import rater_labels
+            inputs = rater_labels.cached_files(study["raters"]["source"])
     except InputError as exc:
         raise SystemExit(f"error: {exc}") from None
     if args.stamps:

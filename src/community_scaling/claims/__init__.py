@@ -36,7 +36,8 @@ def calibrations() -> dict:
     """Every calibrated rule: 'C3' for a claim's rule, 'C3 on model size' for its rule on published results."""
     found = {}
     for claim in MODULES:
-        for attribute, suffix in (("CALIBRATION", ""), ("MODEL_SIZE_CALIBRATION", " on model size")):
+        for attribute, suffix in (("CALIBRATION", ""), ("MODEL_SIZE_CALIBRATION", " on model size"),
+                                  ("RATER_CALIBRATION", " on rater groups")):
             if hasattr(module(claim), attribute):
                 found[claim + suffix] = getattr(module(claim), attribute)
     return found

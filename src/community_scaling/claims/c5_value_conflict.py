@@ -124,3 +124,75 @@ CALIBRATION = Calibration(
                       f"1/2 whatever their community (one shared value profile); {CAL_PERMUTATIONS} permutations"),
     effect=(f"the share of miss-averse members is {0.5 + CAL_SHIFT:.2f} in one community and "
             f"{0.5 - CAL_SHIFT:.2f} in another (0.5 in the third); tolerance 0.02"))
+
+
+# ------------------------------------------------ rater groups' own labels (rater-label studies)
+
+RATER_TEST = ("minimax regret over classifiers (pooled label, each group's own label) of groups' errors against "
+              "their own labels, minus its median under rater groups shuffled (relabelled, retrained)")
+
+
+def evaluate_rater_groups(result: dict | None, margin: float = 0.02, reason: str = "") -> Claim:
+    """C5 from a group_conflict.conflict_test result: groups' own labels are real people's values."""
+    effect_name = "conflict beyond random groups: minimax regret minus its null median (error)"
+    if result is None:
+        return not_applicable("C5", reason, effect_name=effect_name, test=RATER_TEST)
+    alpha = (1 - LEVEL) / 2
+    low, high = np.quantile(result["boot"] - result["null_median"], [alpha, 1 - alpha])
+    significant = result["p_value"] <= 1 - LEVEL + 1e-12  # p takes values k / (1 + permutations)
+    if low > margin and significant:
+        verdict = "supported"
+    elif high <= margin:
+        verdict = "not supported"
+    else:
+        verdict = "inconclusive"
+    errors = result["errors"]
+    details = (f"at n = {result['n']} training items: minimax regret {result['observed']:.4f}, null median "
+               f"{result['null_median']:.4f} over {len(result['null'])} shuffles (p = {result['p_value']:.3g}); "
+               "error of each classifier (rows) against each group's own labels: "
+               + "; ".join(f"{m}: " + ", ".join(f"{g} {v:.3f}" for g, v in row.items()) for m, row in errors.iterrows()))
+    return Claim(claim="C5", test=RATER_TEST, effect_name=effect_name, effect=result["excess"], ci_low=float(low),
+                 ci_high=float(high), verdict=verdict,
+                 rule=(f"supported when the {LEVEL:.0%} interval of the excess conflict (held-out items resampled) "
+                       f"lies above {margin:g} and the permutation p-value is below {1 - LEVEL:g}; not supported "
+                       f"when it lies at or below {margin:g}; inconclusive otherwise"), details=details)
+
+
+RATER_ITEMS, RATER_VOCABULARY, RATER_WORDS, RATER_FLIP = 400, 60, 12, 0.05
+
+
+def _rater_generated(conflict: bool, rng):
+    """Two groups of 8 raters label 400 synthetic texts (12 words from 60): group A calls a text positive
+    when it holds one of words 0-3; group B the same (null) or one of words 4-7 (conflict). Each text is
+    labelled by 3 raters of each group, each flipping the label with probability 0.05."""
+    words = rng.integers(0, RATER_VOCABULARY, (RATER_ITEMS, RATER_WORDS))
+    texts = pd.Series([" ".join(f"w{j}" for j in row) for row in words], index=[f"i{k}" for k in range(RATER_ITEMS)])
+    truth = {"A": (words < 4).any(axis=1), "B": ((words >= 4) & (words < 8)).any(axis=1) if conflict
+             else (words < 4).any(axis=1)}
+    raters = pd.DataFrame({"rater": [f"{g}{r}" for g in "AB" for r in range(8)], "group": np.repeat(["A", "B"], 8)})
+    rows = []
+    for g in "AB":
+        for k, item in enumerate(texts.index):
+            for r in rng.choice(8, 3, replace=False):
+                rows.append((item, f"{g}{r}", float(truth[g][k] ^ (rng.random() < RATER_FLIP))))
+    return pd.DataFrame(rows, columns=["item", "rater", "label"]), raters, texts
+
+
+def _rater_verdict(data) -> str:
+    from ..group_conflict import conflict_test
+    from ..text_sweep import split_items
+
+    ratings, raters, texts = data
+    train, test = split_items(texts.index, 0.3, seed=0)
+    result = conflict_test(ratings, raters, "group", ["A", "B"], texts, train, test, n=150, seeds=1, n_boot=50,
+                           permutations=39)
+    return evaluate_rater_groups(result, margin=0.02).verdict
+
+
+RATER_CALIBRATION = Calibration(
+    null=lambda rng: _rater_generated(False, rng), true=lambda rng: _rater_generated(True, rng),
+    verdict=_rater_verdict,
+    null_description=("two groups of 8 raters who hold the same view (a text is positive when it holds one of 4 "
+                      "words), 3 raters per group per text, 5% of labels flipped; 400 synthetic texts, TF-IDF and "
+                      "logistic regression at n = 150, 1 seed, 50 item resamples, 39 shuffles of the groups"),
+    effect="group B holds a different view (4 other words), otherwise as the null")

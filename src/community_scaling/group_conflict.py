@@ -1,0 +1,63 @@
+"""Do rater groups' own labels conflict: can one classifier be close to every group's own best?
+
+At one training size, one classifier is trained on the pooled label and one on each group's
+own label (text_sweep). Each group judges every classifier by its error against the group's
+own labels; a group's regret for a classifier is that error minus the group's best. The
+conflict is the minimax regret: the smallest, over classifiers, of the largest regret over
+groups (0 when one classifier is every group's best).
+
+Regret is positive from noise alone (each group's best is a minimum over noisy errors), so
+the conflict is read against a null that keeps every rater's labels and shuffles which group
+each rater belongs to (group sizes kept), relabels, retrains the groups' classifiers, and
+recomputes it. The effect is the observed conflict minus the null's median; its interval
+resamples held-out items (seeds averaged); the p-value is the share of null conflicts at
+least as large (+1 corrected).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import text_sweep
+from .io import InputError
+
+
+def _conflict(scores: pd.DataFrame, labels: pd.DataFrame, groups: list[str], test: np.ndarray,
+              weights: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """Minimax regret per weight row, and the (model x group) mean errors on the data."""
+    error, units = text_sweep.errors(scores, labels[groups], test, weights)  # (weights, units, groups)
+    models = sorted(units.model.unique())
+    by_model = np.stack([np.nanmean(error[:, (units.model == m).to_numpy(), :], axis=1) for m in models], axis=1)
+    table = pd.DataFrame(by_model[0], index=models, columns=groups)
+    return text_sweep.minimax_regret(by_model), table
+
+
+def conflict_test(ratings, raters, attribute: str, groups: list[str], texts: pd.Series, train: np.ndarray,
+                  test: np.ndarray, n: int, seeds: int = 3, positive_from=None, n_boot: int = 200,
+                  permutations: int = 99, seed: int = 0, n_jobs: int = 1) -> dict:
+    """The conflict between `groups` of `attribute` at training size `n`, with its null (see module)."""
+    if len(groups) < 2:
+        raise InputError(f"conflict between groups needs two evaluable groups of {attribute!r}; found {groups}")
+    labels = text_sweep.label_table(ratings, raters, attribute, groups, positive_from)
+    models = [text_sweep.POOLED, *groups]
+    scores = text_sweep.sweep(texts, labels, train, test, [n], seeds, models, n_jobs)
+    if scores.model.nunique() < len(models):
+        raise InputError(f"n = {n} exceeds the training items of some group's label; lower it")
+    weights = text_sweep.item_weights(test, n_boot, seed)
+    conflict, errors = _conflict(scores, labels, groups, test, weights)
+    pooled_scores = scores[scores.model == text_sweep.POOLED]
+    rng = np.random.default_rng([seed, 51])
+    members = raters[raters[attribute].isin(groups)]
+    null = np.empty(permutations)
+    for p in range(permutations):
+        shuffled = raters.copy()
+        shuffled.loc[members.index, attribute] = rng.permutation(members[attribute].to_numpy())
+        relabelled = text_sweep.label_table(ratings, shuffled, attribute, groups, positive_from)
+        relabelled[text_sweep.POOLED] = labels[text_sweep.POOLED]  # the pooled label does not depend on groups
+        own = text_sweep.sweep(texts, relabelled, train, test, [n], seeds, groups, n_jobs)
+        null[p] = _conflict(pd.concat([pooled_scores, own]), relabelled, groups, test, weights[:1])[0][0]
+    centre = float(np.median(null))
+    return {"n": n, "observed": float(conflict[0]), "boot": conflict[1:], "null": null, "null_median": centre,
+            "excess": float(conflict[0]) - centre,
+            "p_value": float((1 + np.sum(null >= conflict[0])) / (1 + permutations)), "errors": errors}

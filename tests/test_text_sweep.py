@@ -1,0 +1,59 @@
+"""Rater-label studies: group labels, held-out errors with item weights, minimax regret and the
+conflict test, on tiny tables with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from community_scaling import group_conflict, text_sweep
+from community_scaling.claims import c5_value_conflict as c5
+from community_scaling.io import InputError
+
+
+def test_label_table_votes_within_groups_and_pools_everyone():
+    ratings = pd.DataFrame({"item": ["x", "x", "x", "y", "y", "y"], "rater": ["a1", "a2", "b1"] * 2,
+                            "label": [4, 5, 1, 1, 4, 5]})
+    raters = pd.DataFrame({"rater": ["a1", "a2", "b1"], "group": ["A", "A", "B"]})
+    table = text_sweep.label_table(ratings, raters, "group", ["A", "B"], positive_from=3)
+    assert table.loc["x"].tolist() == [1.0, 1.0, 0.0]  # pooled 2 of 3 positive; A both; B none
+    assert np.isnan(table.loc["y", "A"]) and table.loc["y", "B"] == 1.0  # A ties 1:1 (no label)
+    assert table.loc["y", text_sweep.POOLED] == 1.0  # 2 of 3 raters positive
+
+
+def test_minimax_regret_known_answers():
+    # rows: models, columns: groups; each group's best is 0.1
+    agree = np.array([[0.1, 0.1], [0.2, 0.3]])
+    assert text_sweep.minimax_regret(agree) == pytest.approx(0.0)  # model 0 is best for both
+    conflict = np.array([[0.1, 0.4], [0.4, 0.1], [0.25, 0.2]])
+    assert text_sweep.minimax_regret(conflict) == pytest.approx(0.15)  # model 2: regrets 0.15 and 0.1
+
+
+def test_errors_use_item_weights_and_skip_missing_labels():
+    scores = pd.DataFrame({"model": "m", "scale": 10, "seed": 0, "item": ["p", "q", "r"], "score": [0.9, 0.2, 0.7]})
+    labels = pd.DataFrame({"pooled": [1.0, 1.0, 0.0], "G": [1.0, np.nan, 1.0]}, index=["p", "q", "r"])
+    weights = np.array([[1.0, 1.0, 1.0], [0.0, 2.0, 1.0]])
+    error, units = text_sweep.errors(scores, labels, np.array(["p", "q", "r"]), weights)
+    assert len(units) == 1
+    np.testing.assert_allclose(error[0, 0], [2 / 3, 0.0])  # q and r wrong for pooled; p, r right for G
+    np.testing.assert_allclose(error[1, 0], [3 / 3, 0.0])  # q twice and r once, all wrong for pooled
+
+
+def test_sweep_trains_only_sizes_a_label_has():
+    texts = pd.Series([f"w{i % 3} v{i % 5}" for i in range(40)], index=[f"i{i}" for i in range(40)])
+    labels = pd.DataFrame({"pooled": [i % 2 for i in range(40)], "G": [i % 2 if i < 20 else np.nan for i in range(40)]},
+                          index=texts.index, dtype=float)
+    train, test = text_sweep.split_items(texts.index, 0.25, seed=0)
+    scores = text_sweep.sweep(texts, labels, train, test, [8, 16, 28], seeds=2)
+    sizes = scores.groupby("model").scale.unique().map(sorted).to_dict()
+    assert sizes["pooled"] == [8, 16, 28] and max(sizes["G"]) <= 16
+    assert scores.groupby(["model", "scale", "seed"]).item.nunique().eq(len(test)).all()
+    with pytest.raises(InputError, match="no label column"):
+        text_sweep.sweep(texts, labels, train, test, [8], 1, models=["H"])
+
+
+@pytest.mark.parametrize("conflict, verdicts", [(False, {"not supported", "inconclusive"}), (True, {"supported"})])
+def test_conflict_test_tells_shared_from_different_views(conflict, verdicts):
+    data = c5._rater_generated(conflict, np.random.default_rng(7))
+    assert c5._rater_verdict(data) in verdicts
