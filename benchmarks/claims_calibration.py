@@ -23,11 +23,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=200)
     parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--claims", nargs="*", default=list(claims.MODULES), help="which claims (default: all)")
+    parser.add_argument("--claims", nargs="*", default=list(claims.MODULES),
+                        help="which claims (default: all), or rules by name, e.g. 'C3 on model size'")
     args = parser.parse_args(argv)
     rows = []
     rules = claims.calibrations()
-    for claim in [rule for rule in rules if rule.split()[0] in args.claims]:
+    for claim in [rule for rule in rules if rule in args.claims or rule.split()[0] in args.claims]:
         calibration = rules[claim]
         started = time.perf_counter()
         row = claims.calibrate(claim, calibration, n_rep=args.replicates, n_jobs=args.n_jobs)
