@@ -171,7 +171,8 @@ def cross_study_ledger(root: Path):
     columns = ["study", "claim", "verdict", "effect_name", "effect", "ci_low", "ci_high", "fragile", "test"]
     if not parts:
         return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True)[columns].sort_values(["claim", "study"]).reset_index(drop=True)
+    ledger = pd.concat(parts, ignore_index=True).reindex(columns=columns)
+    return ledger.sort_values(["claim", "study"]).reset_index(drop=True)
 
 
 def disagreements(ledger) -> list[dict]:
