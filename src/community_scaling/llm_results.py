@@ -258,6 +258,11 @@ OPTIONS = {"lambada_openai": float("inf"), "xcopa": 2, "xnli": 3, "xstory_cloze"
            "arc_challenge": 4, "winogrande": 2, "sciq": 4, "logiqa": 4}
 
 
+def _family_line(frame: pd.DataFrame) -> pd.Series:
+    """A model family line: the family, with '-deduped' for models trained on deduplicated data."""
+    return frame.family + frame.variant.map({"standard": "", "deduplicated": "-deduped"}).fillna("")
+
+
 def standard_tables(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The standard evaluations and compute tables from `load`'s rows.
 
@@ -271,7 +276,7 @@ def standard_tables(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     inference_flops_per_token (2 N), the usual approximations (Kaplan et al. 2020).
     """
     table = raw[raw.metric.isin(["accuracy", "pct_stereotype", "bits_per_byte"])].copy()
-    line = table.family + table.variant.map({"standard": "", "deduplicated": "-deduped"}).fillna("")
+    line = _family_line(table)
     proportion = table.metric.isin(["accuracy", "pct_stereotype"])
     options = table.task.map(OPTIONS)
     evaluations = pd.DataFrame({
@@ -288,9 +293,9 @@ def standard_tables(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             table.metric != "bits_per_byte"),
     }).reset_index(drop=True)
     cards = raw.drop_duplicates("model").rename(columns={"model": "size_name"})
-    compute = pd.DataFrame({"size_name": cards.size_name, "model": (cards.family + cards.variant.map(
-        {"standard": "", "deduplicated": "-deduped"}).fillna("")), "parameters": cards.parameters.astype(float),
-        "training_tokens": cards.training_tokens})
+    compute = pd.DataFrame({"size_name": cards.size_name, "model": _family_line(cards),
+                            "parameters": cards.parameters.astype(float),
+                            "training_tokens": cards.training_tokens})
     compute["training_flops"] = 6 * compute.parameters * compute.training_tokens
     compute["inference_flops_per_token"] = 2 * compute.parameters
     return evaluations, compute.sort_values(["model", "parameters"]).reset_index(drop=True)

@@ -54,9 +54,8 @@ CROSSES = "values on both sides of the neutral point (0.5): no direction of 'bet
 
 
 def _crosses_neutral(*curves: pd.DataFrame) -> bool:
-    side = pd.concat([c["neutral_side"] for c in curves if "neutral_side" in c]) if any(
-        "neutral_side" in c for c in curves) else pd.Series(dtype=float)
-    return side.dropna().nunique() > 1
+    sides = [c["neutral_side"] for c in curves if "neutral_side" in c]
+    return bool(sides) and pd.concat(sides).dropna().nunique() > 1
 
 
 def _wls(x, y, se) -> dict:
