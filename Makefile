@@ -7,6 +7,8 @@
 #   make all STUDY=mine      one study, params/mine.yaml
 #   make all STUDY=x STUDY_FILE=/path/x.yaml   a study file kept elsewhere
 #   make all OUT=/tmp/x      everything generated goes under /tmp/x instead of here
+#   make all JOBS=1          one step at a time (default 2: a notebook's HTML, or 05-07, run beside
+#                            the next notebook; `make -jN` given on the command line wins)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -23,6 +25,7 @@ STUDY_FILE ?= params/$(STUDY).yaml
 KIND := $(or $(shell awk '/^study:/{s=1;next} /^[^ \t#]/{s=0} s && $$1=="kind:"{gsub(/["\047]/,"",$$2); print $$2; exit}' \
   $(STUDY_FILE) 2>/dev/null),sweep)
 OUT ?= $(CURDIR)
+JOBS ?= 2
 PYTHON ?= python3
 VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
@@ -106,7 +109,7 @@ all: $(KERNEL_CONFIG)
 ifeq ($(ONE_STUDY),)
 	@$(PY) -m community_scaling.build_all --output-root $(ROOT) --make "$(MAKE)" $(DEFAULT_STUDIES)
 else
-	$(call locked,$(MAKE) --no-print-directory build)
+	$(call locked,$(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(JOBS)) build)
 endif
 build: $(SITE)
 

@@ -56,6 +56,28 @@ def test_changed_parameter_recomputes_only_affected_units(processed, tmp_path):
     assert len(added) == sum(u.model == "gradient_boosting" for u in UNITS)
 
 
+def test_integer_coded_categories_give_the_same_scores_as_strings(processed):
+    """load_data renames categories 0..k-1 for speed; both models score exactly as on the strings,
+    and a missing value stays missing."""
+    data = sweep.load_data(processed)
+    category = [c for c in data.X_train.columns if isinstance(data.X_train[c].dtype, pd.CategoricalDtype)]
+    assert category and all(data.X_train[c].cat.categories.dtype.kind == "i" for c in category)
+
+    def as_strings(frame):
+        names = {c: sorted(pd.read_parquet(processed / sweep.TRAIN_FILE)[c].dropna().astype(str).unique())
+                 for c in category}
+        return frame.assign(**{c: frame[c].cat.rename_categories(names[c]) for c in category})
+
+    rows = sweep.training_rows(sweep.Unit("x", 600, 1), len(data.X_train))
+    X, y = data.X_train.iloc[rows], data.y_train[rows]
+    for model, params in [("logistic_regression", {}), ("gradient_boosting", {"max_iter": 10})]:
+        coded = sweep.build_model(model, params, X, 0).fit(X, y).predict_proba(data.X_test)
+        strings = sweep.build_model(model, params, X, 0).fit(as_strings(X), y).predict_proba(as_strings(data.X_test))
+        np.testing.assert_allclose(coded, strings, rtol=0, atol=1e-12)
+    values = pd.Categorical(["b", None, "a"], categories=["a", "b"])
+    assert sweep.integer_categories(values).tolist()[::2] == [1, 0] and pd.isna(sweep.integer_categories(values)[1])
+
+
 def test_code_or_data_change_invalidates(processed):
     unit = UNITS[0]
     assert unit.key("data-a", "code-a") != unit.key("data-b", "code-a") != unit.key("data-a", "code-b")

@@ -191,8 +191,16 @@ def load_data(processed: Path) -> SweepData:
             categories = sorted(X_train[column].dropna().astype(str).unique())
             for frame in (X_train, X_test):
                 values = frame[column].astype(str).where(frame[column].notna())
-                frame[column] = pd.Categorical(values.where(values.isin(categories)), categories)
+                frame[column] = integer_categories(pd.Categorical(values.where(values.isin(categories)), categories))
     return SweepData(X_train, train["y"].to_numpy(), X_test, communities)
+
+
+def integer_categories(values: pd.Categorical) -> pd.Categorical:
+    """The same categorical with its categories renamed 0..k-1 in their sorted order (missing
+    stays missing). The models see the same one-hot columns and the same boosting bins, so the
+    scores are identical, but encoding integers is several times faster than encoding strings:
+    it was most of a small unit's time, scoring 67,596 test rows."""
+    return pd.Categorical.from_codes(values.codes, categories=np.arange(len(values.categories)))
 
 
 @functools.lru_cache(maxsize=2)
