@@ -17,7 +17,8 @@
 # This notebook fetches a rater-level dataset from its canonical URL (checked
 # against its sha256), turns it into the standard tables (ratings: item,
 # rater, label; raters: rater and attributes; items: item and text), and lists
-# which rater groups of `raters.attribute` can be evaluated, and why not.
+# which rater groups of `raters.attribute` (or of its intersections with
+# `raters.intersect_with`) can be evaluated, and why not.
 #
 # C2 asks whether a growing sample holds more communities. Here the sample is
 # raters: adding raters in random order, more groups appear, but that is a
@@ -38,16 +39,21 @@ run = start(globals(), "31_rater_labels")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from IPython.display import Markdown, display
 
-from community_scaling import claims, rater_labels
+from community_scaling import claims, rater_groups, rater_growth, rater_labels
 
 config = run.study["raters"]
-attribute = config["attribute"]
+attribute = rater_groups.community_column(config)
 tables = rater_labels.LOADERS[config["source"]]()
-if attribute not in tables.raters:
-    raise ValueError(f"raters.attribute {attribute!r} is not a rater attribute of {config['source']}; "
-                     f"attributes: {[c for c in tables.raters.columns if c not in ('rater', 'group_aggregate')]}")
+known = [c for c in tables.raters.columns if c not in ("rater", "group_aggregate")]
+for key in ("attribute", "intersect_with"):
+    if config[key] is not None and config[key] not in known:
+        raise ValueError(f"raters.{key} {config[key]!r} is not a rater attribute of {config['source']}; "
+                         f"attributes: {known}")
+all_raters = tables.raters if not config["intersect_with"] else \
+    rater_groups.with_intersection(tables.raters, config["attribute"], config["intersect_with"])
 display(Markdown("Files read (sha256 checked against the registry where one is pinned): "
                  + ", ".join(f"`{p.split('/data/')[-1]}` `{h[:12]}`" for p, h in tables.files.items())))
 
@@ -58,7 +64,7 @@ display(Markdown("Files read (sha256 checked against the registry where one is p
 # is the majority of the same people whose groups are compared.
 
 # %%
-raters = tables.raters[tables.raters[attribute].notna()].reset_index(drop=True)
+raters = all_raters[all_raters[attribute].notna()].reset_index(drop=True)
 ratings = tables.ratings[tables.ratings.rater.isin(raters.rater)].reset_index(drop=True)
 items = tables.items[tables.items.item.isin(ratings.item)].reset_index(drop=True)
 for frame, name in ((ratings, "ratings"), (raters, "raters"), (items, "items")):
@@ -82,18 +88,8 @@ sheet
 # ## C2 in rater space: groups represented as raters are added
 
 # %%
-rng = np.random.default_rng(0)
-group_of = raters.set_index("rater")[attribute]
-items_of = ratings.groupby("rater").item.nunique()
-curves = []
-for draw in range(50):
-    order = rng.permutation(raters.rater.to_numpy())
-    seen, counts = set(), []
-    for rater in order:
-        seen.add(group_of[rater])
-        counts.append(len(seen))
-    curves.append(counts)
-curves = np.array(curves)
+orders = rater_growth.random_orders(raters, 50)
+curves = rater_growth.groups_represented(raters, attribute, orders)
 fig, ax = plt.subplots(figsize=(6, 3.5))
 x = np.arange(1, curves.shape[1] + 1)
 ax.plot(x, curves.mean(axis=0), color="C0", label="mean of 50 random orders")
@@ -104,6 +100,28 @@ run.save_figure(fig, "31_groups_as_raters_added", caption=(
     f"Distinct groups of {attribute} among the first k raters, over random orders of recruitment. Look at how many "
     "raters it takes before the smallest groups appear at all: a pool recruited at random holds its small groups "
     "only when it is large, which is why they are the ones with the fewest items."))
+
+# %% [markdown]
+# And whom does the pooled label follow? The pooled label of the first k
+# raters (their majority) against each evaluable group's own label (all its
+# raters), over 20 of the same random orders.
+
+# %%
+evaluable = sheet[sheet.evaluable].group.astype(str).tolist()
+binary = set(ratings.label.unique()) <= {0.0, 1.0}
+steps = sorted({k for k in np.unique(np.geomspace(2, len(raters), 8).astype(int))} | {len(raters)})
+agreement = rater_growth.pooled_agreement(ratings, raters, attribute, evaluable, steps, orders[:20],
+                                          None if binary else config["positive_from"])
+run.save_table(agreement, "pooled_agreement_as_raters_added")
+if agreement.agreement.notna().any():
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    sns.lineplot(agreement, x="raters", y="agreement", hue="group", errorbar=("pi", 95), marker="o", ax=ax)
+    ax.set(xscale="log", xlabel="raters added", ylabel="pooled label agrees with the group's")
+    run.save_figure(fig, "31_pooled_agreement_as_raters_added", caption=(
+        "Share of items on which the majority of the first k raters agrees with each group's own majority label "
+        "(bands: 95% of random orders). Look at the right end: with every rater pooled, the groups whose line "
+        "stays low are those the pooled label, and a model trained on it, does not speak for."))
+    display(agreement[agreement.raters == len(raters)].groupby("group").agreement.mean().round(3).to_frame())
 c2 = claims.not_applicable(
     "C2", "raters were added in no recorded order: in random order, more groups with more raters is a sampling "
           "identity (the curve is descriptive); a test needs a recruitment order or several sources",

@@ -38,10 +38,10 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from community_scaling import agreement
+from community_scaling import agreement, rater_groups
 
 config = run.study["raters"]
-attribute = config["attribute"]
+attribute = rater_groups.community_column(config)
 ratings, raters, sheet = run.load_table("ratings"), run.load_table("raters"), run.load_table("datasheet")
 groups = sheet[sheet.evaluable].group.tolist()
 level = "nominal" if set(ratings.label.unique()) <= {0.0, 1.0} else "ordinal"

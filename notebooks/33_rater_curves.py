@@ -43,13 +43,13 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from community_scaling import claims, group_conflict, text_sweep
+from community_scaling import claims, group_conflict, rater_groups, text_sweep
 from community_scaling.claims import (c1_aggregate_power_law as c1, c3_communities_left_behind as c3,
                                       c5_value_conflict as c5)
 from community_scaling.scaling_fits.exponents import community_exponents
 
 config, fits = run.study["raters"], run.study["fits"]
-attribute = config["attribute"]
+attribute = rater_groups.community_column(config)
 ratings, raters, items, sheet = (run.load_table(t) for t in ("ratings", "raters", "items", "datasheet"))
 groups = sheet[sheet.evaluable].group.astype(str).tolist()
 binary = set(ratings.label.unique()) <= {0.0, 1.0}
@@ -101,6 +101,39 @@ first = own[own.ci_high < 0].groupby("group").n.min()
 display(Markdown("Own model better than the pooled one (interval below 0) from: "
                  + (", ".join(f"{g} n = {n}" for g, n in first.items()) or "no group, at any size") + "."))
 own
+
+# %% [markdown]
+# ## Does the conflict shrink or grow with n?
+#
+# At each size, the minimax regret among the classifiers trained at that size
+# (pooled and each group's own), every group judging by its own labels. This
+# is the raw conflict: it includes the regret that noise alone gives, which
+# the shuffle test below separates at one size. Resamples redraw seeds and
+# held-out items. A minimum of maxima over noisy errors is biased upward under
+# resampling, so the band of resamples need not contain the estimate; the
+# change between the smallest and largest size is read from paired
+# resamples, where that bias largely cancels.
+
+# %%
+by_n, change = group_conflict.conflict_by_n(error, units, list(labels.columns), groups, level=claims.LEVEL)
+run.save_table(by_n, "conflict_by_n")
+if change is not None:
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.fill_between(by_n.n, by_n.resample_low, by_n.resample_high, alpha=0.2, color="C0",
+                    label=f"central {claims.LEVEL:.0%} of resamples")
+    ax.plot(by_n.n, by_n.minimax_regret, marker="o", color="C0", label="on the data")
+    ax.set(xscale="log", xlabel="training items", ylabel="minimax regret (error)")
+    ax.legend()
+    run.save_figure(fig, "33_conflict_by_n", caption=(
+        "Minimax regret among the classifiers trained at each size, each group judging by its own labels (band: "
+        "resamples of seeds and held-out items). Look at whether it falls as n grows (more data reconciles the "
+        "groups) or stays (their labels differ, not the models' noise)."))
+    direction = ("shrinks" if change["ci_high"] < 0 else "grows" if change["ci_low"] > 0 else
+                 "shows no clear change")
+    display(Markdown(f"From n = {change['first_n']:,} to n = {change['last_n']:,} the conflict {direction}: change "
+                     f"{change['change']:+.3f} [{change['ci_low']:+.3f}, {change['ci_high']:+.3f}] "
+                     f"({claims.LEVEL:.0%} paired interval)."))
+by_n
 
 # %% [markdown]
 # ## C1 and C3 on the pooled model

@@ -196,3 +196,20 @@ def test_group_functions_name_bad_input():
         pooled_labels(RATINGS, how="mode")
     with pytest.raises(InputError, match="1 rater.s. not in raters, e.g. 'r5'"):
         group_labels(RATINGS, RATERS.iloc[:4], "gender")
+
+
+def test_intersections_of_two_attributes_are_communities():
+    from community_scaling.rater_groups import community_column, with_intersection
+
+    raters = RATERS.assign(age=["young", "old", "young", None, "old"])
+    crossed = with_intersection(raters, "gender", "age")
+    column = community_column({"attribute": "gender", "intersect_with": "age"})
+    assert column == "gender x age" and community_column({"attribute": "gender", "intersect_with": None}) == "gender"
+    assert crossed[column].tolist()[:3] == ["F & young", "F & old", "M & young"]
+    assert crossed[column].iloc[3:].isna().all()  # either attribute missing: no community
+    labels = group_labels(RATINGS, crossed, column).set_index(["item", "group"])
+    assert labels.loc[("a", "F & young"), "n_raters"] == 1
+    with pytest.raises(InputError, match="other than 'gender'"):
+        with_intersection(raters, "gender", "gender")
+    with pytest.raises(InputError, match=r"raters lacks column\(s\) \['race'\]"):
+        with_intersection(raters, "gender", "race")

@@ -53,6 +53,26 @@ def test_sweep_trains_only_sizes_a_label_has():
         text_sweep.sweep(texts, labels, train, test, [8], 1, models=["H"])
 
 
+def test_conflict_by_n_known_answer_and_change_between_sizes():
+    units = pd.DataFrame([(m, n, s) for n in (10, 20, 40) for m in ("pooled", "A", "B") for s in (0, 1)
+                          if n > 10 or m == "pooled"], columns=["model", "scale", "seed"])
+    # columns pooled, A, B: at n = 20 the pooled classifier regrets 0.1 (A) and 0.2 (B); at 40 it is best for both
+    by_model = {(m, n): v for m, v in (("pooled", [0.5, 0.2, 0.3]), ("A", [0.5, 0.1, 0.4]), ("B", [0.5, 0.4, 0.1]))
+                for n in (10, 20)}
+    by_model |= {("pooled", 40): [0.5, 0.1, 0.1], ("A", 40): [0.5, 0.1, 0.3], ("B", 40): [0.5, 0.3, 0.1]}
+    error = np.array([by_model[m, n] for m, n in zip(units.model, units.scale)])[None].repeat(5, axis=0)
+    error[1:, units.index[(units.model == "A") & (units.seed == 1)], 1] += 0.05  # resamples differ by seed draw
+    table, change = group_conflict.conflict_by_n(error, units, ["pooled", "A", "B"], ["A", "B"])
+    assert table.n.tolist() == [20, 40] and table.classifiers.tolist() == [3, 3]  # n = 10: one classifier only
+    assert table.minimax_regret.tolist() == pytest.approx([0.2, 0.0])
+    assert (table.resample_low <= table.resample_high).all()
+    assert change["first_n"] == 20 and change["last_n"] == 40 and change["change"] == pytest.approx(-0.2)
+    assert change["ci_high"] < 0  # shrinks in every resample
+    one_size, none = group_conflict.conflict_by_n(error[:, units.scale.to_numpy() < 40], units[units.scale < 40],
+                                                  ["pooled", "A", "B"], ["A", "B"])
+    assert len(one_size) == 1 and none is None
+
+
 @pytest.mark.parametrize("conflict, verdicts", [(False, {"not supported", "inconclusive"}), (True, {"supported"})])
 def test_conflict_test_tells_shared_from_different_views(conflict, verdicts):
     data = c5._rater_generated(conflict, np.random.default_rng(7))

@@ -61,3 +61,53 @@ def conflict_test(ratings, raters, attribute: str, groups: list[str], texts: pd.
     return {"n": n, "observed": float(conflict[0]), "boot": conflict[1:], "null": null, "null_median": centre,
             "excess": float(conflict[0]) - centre,
             "p_value": float((1 + np.sum(null >= conflict[0])) / (1 + permutations)), "errors": errors}
+
+
+def _regrets_by_n(error, units, columns, groups, seed):
+    """(sizes, classifiers per size, regrets (weight rows, sizes)); see conflict_by_n."""
+    judged = [columns.index(g) for g in groups]
+    seeds = np.sort(units.seed.unique())
+    rng = np.random.default_rng([seed, 52])
+    draws = np.vstack([np.arange(len(seeds)), rng.integers(0, len(seeds), (len(error) - 1, len(seeds)))])
+    sizes, counts, regrets = [], [], []
+    for n in sorted(units.scale.unique()):
+        models = [m for m in units.model.unique() if ((units.model == m) & (units.scale == n)).sum() == len(seeds)]
+        if len(models) < 2:
+            continue
+        index = [[int(np.flatnonzero((units.model == m) & (units.scale == n) & (units.seed == s))[0])
+                  for s in seeds] for m in models]
+        cell = error[:, np.array(index), :][..., judged]  # (weights, models, seeds, groups)
+        by_model = np.stack([np.nanmean(cell[b][:, draws[b], :], axis=1) for b in range(len(error))])
+        sizes.append(int(n))
+        counts.append(len(models))
+        regrets.append(text_sweep.minimax_regret(by_model))
+    return sizes, counts, np.array(regrets).T.reshape(len(error), len(sizes))
+
+
+def conflict_by_n(error: np.ndarray, units: pd.DataFrame, columns: list[str], groups: list[str],
+                  level: float = 0.95, seed: int = 0) -> tuple[pd.DataFrame, dict | None]:
+    """How the conflict moves with training size: at each n, the minimax regret among the classifiers
+    trained at that n, each group judging by its own labels (no shuffle null: it includes the regret
+    that noise alone gives, which conflict_test separates at one n).
+
+    `error` (weight rows, units, label columns) and `units` come from text_sweep.errors, `columns` names
+    its label columns. Row 0 is the data; every other row also redraws the seeds with replacement (one
+    draw for every classifier, so they stay paired), so resamples carry seed and item noise.
+
+    Returns the table (n, classifiers, minimax_regret, resample_low, resample_high: the central `level`
+    range of the resamples, which a minimum of maxima over noisy errors biases upward, so it need not
+    contain the estimate) and the change from the smallest to the largest such n (first_n, last_n,
+    change, ci_low, ci_high: a paired percentile interval, in which that bias largely cancels), or None
+    with fewer than two sizes.
+    """
+    sizes, counts, regrets = _regrets_by_n(error, units, columns, groups, seed)
+    tail = (1 - level) / 2
+    spread = np.quantile(regrets[1:], [tail, 1 - tail], axis=0) if len(error) > 1 else np.full((2, len(sizes)), np.nan)
+    table = pd.DataFrame({"n": sizes, "classifiers": counts, "minimax_regret": regrets[0] if len(sizes) else [],
+                          "resample_low": spread[0], "resample_high": spread[1]})
+    if len(sizes) < 2:
+        return table, None
+    change = regrets[:, -1] - regrets[:, 0]
+    low, high = np.quantile(change[1:], [tail, 1 - tail]) if len(error) > 1 else (np.nan, np.nan)
+    return table, {"first_n": sizes[0], "last_n": sizes[-1], "change": float(change[0]), "ci_low": float(low),
+                   "ci_high": float(high)}

@@ -40,6 +40,24 @@ def with_group(ratings: pd.DataFrame, raters: pd.DataFrame, attribute: str) -> p
     return ratings.assign(group=ratings["rater"].map(groups)).dropna(subset=["group"])
 
 
+def community_column(raters_config: dict) -> str:
+    """The raters' column whose values are the communities: `attribute`, or `attribute x intersect_with`
+    (the sweep's name for an intersection)."""
+    second = raters_config.get("intersect_with")
+    return raters_config["attribute"] if not second else f"{raters_config['attribute']} x {second}"
+
+
+def with_intersection(raters: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
+    """raters with column 'first x second' holding 'a & b' (missing when either is missing), as ingest
+    names the sweep's intersections."""
+    require_columns(raters, [first, second], "raters")
+    if first == second:
+        raise InputError(f"raters.intersect_with must name an attribute other than {first!r}")
+    both = raters[first].notna() & raters[second].notna()
+    combined = (raters[first].astype(str) + " & " + raters[second].astype(str)).where(both)
+    return raters.assign(**{f"{first} x {second}": combined})
+
+
 def _summarise(frame: pd.DataFrame, keys: list[str], how: str) -> pd.DataFrame:
     if how not in HOW:
         raise InputError(f"how must be one of {HOW}, got {how!r}")

@@ -150,6 +150,10 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                        "popquorn (offensiveness 1-5, raters with demographics), epic (irony, labels per rater "
                        "group) or dices (conversation safety, raters with demographics)"),
         "attribute": Spec((str,), "race", help="the rater attribute whose groups are the communities"),
+        "intersect_with": Spec(OPT_STR, None,
+                               help="a second rater attribute: the communities are then the intersections "
+                                    "'a & b' (column 'attribute x intersect_with'), each evaluated where its "
+                                    "counts allow (min_items)"),
         "min_items": Spec((int,), 200, _positive, "items a group must have labelled to be evaluated"),
         "positive_from": Spec((int, float, type(None)), 3,
                               help="ordinal ratings count as positive from this value on (each rater's rating, "
