@@ -4,6 +4,7 @@
 # (`make help`); variables:
 #
 #   make all                 every study of the default set (pipeline.DEFAULT_STUDIES) and the front page
+#   make all EXTRA_STUDIES="popquorn epic"   the default set and these opt-in studies, on one front page
 #   make all STUDY=mine      one study, params/mine.yaml
 #   make all STUDY=x STUDY_FILE=/path/x.yaml   a study file kept elsewhere
 #   make all OUT=/tmp/x      everything generated goes under /tmp/x instead of here
@@ -107,7 +108,7 @@ help:
 ## Build every default study, or only STUDY=x, and the site under OUT/reports/ (front page: reports/index.html)
 all: $(KERNEL_CONFIG)
 ifeq ($(ONE_STUDY),)
-	@$(PY) -m community_scaling.build_all --output-root $(ROOT) --make "$(MAKE)" $(DEFAULT_STUDIES)
+	@$(PY) -m community_scaling.build_all --output-root $(ROOT) --make "$(MAKE)" $(DEFAULT_STUDIES) $(EXTRA_STUDIES)
 else
 	$(call locked,$(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(JOBS)) build)
 endif

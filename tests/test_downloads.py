@@ -88,3 +88,11 @@ def test_make_all_names_a_study_whose_data_cannot_be_had(tmp_path, monkeypatch):
     assert build_all.missing_data("census") == []
     build_all.write_unavailable(tmp_path, {"bloom_flores": missing})
     assert report.unavailable_studies(tmp_path)["bloom_flores"][0]["sha256"] == missing[0]["sha256"]
+
+
+def test_make_all_refuses_an_unknown_study_before_building_any(tmp_path, capsys):
+    from community_scaling import build_all
+
+    with pytest.raises(SystemExit, match="study 'nope' cannot be built: no study file"):
+        build_all.main(["census", "nope", "--output-root", str(tmp_path), "--make", "false"])
+    assert not (tmp_path / "results").exists()  # census was not started

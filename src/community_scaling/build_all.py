@@ -59,6 +59,11 @@ def main(argv=None):
     parser.add_argument("--make", default="make")
     args = parser.parse_args(argv)
     root = output_root(args.output_root)
+    for name in args.studies:  # every name checked before hours of building (EXTRA_STUDIES is typed by hand)
+        try:
+            load(name)
+        except InputError as error:
+            sys.exit(f"error: study {name!r} cannot be built: {error}")
     unavailable = {}
     for name in args.studies:
         missing = missing_data(name)
