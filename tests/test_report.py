@@ -38,7 +38,9 @@ def _fake_study(root: Path) -> StudyPaths:
     paths = StudyPaths("fake", root).make_dirs()
     ledger = pd.DataFrame([dict(study="fake", claim=c, statement=s, test="a test", effect_name="share", effect=0.5,
                                 ci_low=0.4, ci_high=0.6, verdict="supported", rule="a rule", details="",
-                                notebook="04_scaling_fits") for c, s in statements().items()])
+                                notebook="04_scaling_fits", fragile=c == "C6") for c, s in statements().items()])
+    ledger.loc[ledger.claim == "C5", ["verdict", "effect", "ci_low", "ci_high", "details"]] = \
+        ["not applicable", float("nan"), float("nan"), float("nan"), "no values measured"]
     meta = {"parameters": {"study": {"title": "A fake study", "description": "Made up."},
                            "data": {"communities": ["race"]}}, "parameter_hash": "abc", "code": {"commit": "c0ffee"}}
     write_parquet(ledger, paths.table("ledger"), metadata=meta)
@@ -70,6 +72,10 @@ def test_pages_show_ledger_figures_and_relative_links(tmp_path):
     assert order == sorted(order) and text.count("Look here.</figcaption>") == 4
     assert "ledger.parquet" in text and "ledger.provenance.json" not in text  # no provenance file was written
     assert all(c in front.read_text() for c in statements()) and 'href="fake/index.html"' in front.read_text()
+    # a fragile verdict says so on both pages; a claim not applicable shows its reason, not "n/a [n/a, n/a]"
+    assert text.count("(fragile)") == 1 and front.read_text().count("(fragile)") == 1
+    assert 'title="no values measured"><b>not applicable</b>' in front.read_text()
+    assert "n/a [n/a, n/a]" not in front.read_text()
 
     for page in (study_page, front):
         for ref in _references(page):
