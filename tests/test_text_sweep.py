@@ -71,6 +71,10 @@ def test_conflict_by_n_known_answer_and_change_between_sizes():
     one_size, none = group_conflict.conflict_by_n(error[:, units.scale.to_numpy() < 40], units[units.scale < 40],
                                                   ["pooled", "A", "B"], ["A", "B"])
     assert len(one_size) == 1 and none is None
+    # at n = 40 A's own classifier is missing: the change stops at the last size with all three
+    partial = ~((units.scale == 40) & (units.model == "A")).to_numpy()
+    table, change = group_conflict.conflict_by_n(error[:, partial], units[partial], ["pooled", "A", "B"], ["A", "B"])
+    assert table.classifiers.tolist() == [3, 2] and change is None  # only n = 20 has all three
 
 
 @pytest.mark.parametrize("conflict, verdicts", [(False, {"not supported", "inconclusive"}), (True, {"supported"})])

@@ -96,18 +96,21 @@ def conflict_by_n(error: np.ndarray, units: pd.DataFrame, columns: list[str], gr
 
     Returns the table (n, classifiers, minimax_regret, resample_low, resample_high: the central `level`
     range of the resamples, which a minimum of maxima over noisy errors biases upward, so it need not
-    contain the estimate) and the change from the smallest to the largest such n (first_n, last_n,
-    change, ci_low, ci_high: a paired percentile interval, in which that bias largely cancels), or None
-    with fewer than two sizes.
+    contain the estimate) and the change from the smallest n to the largest n with the same number of
+    classifiers (a group's own classifier drops out beyond its labelled items, and a smaller candidate
+    set alone lowers each group's best and so the regret): first_n, last_n, change, ci_low, ci_high, a
+    paired percentile interval. The noise part of the regret also shrinks as n grows, so a fall is not by
+    itself groups being reconciled. None when no two sizes share the full set.
     """
     sizes, counts, regrets = _regrets_by_n(error, units, columns, groups, seed)
     tail = (1 - level) / 2
     spread = np.quantile(regrets[1:], [tail, 1 - tail], axis=0) if len(error) > 1 else np.full((2, len(sizes)), np.nan)
     table = pd.DataFrame({"n": sizes, "classifiers": counts, "minimax_regret": regrets[0] if len(sizes) else [],
                           "resample_low": spread[0], "resample_high": spread[1]})
-    if len(sizes) < 2:
+    same = [i for i, count in enumerate(counts) if count == counts[0]] if sizes else []
+    if len(same) < 2:
         return table, None
-    change = regrets[:, -1] - regrets[:, 0]
+    change = regrets[:, same[-1]] - regrets[:, 0]
     low, high = np.quantile(change[1:], [tail, 1 - tail]) if len(error) > 1 else (np.nan, np.nan)
-    return table, {"first_n": sizes[0], "last_n": sizes[-1], "change": float(change[0]), "ci_low": float(low),
-                   "ci_high": float(high)}
+    return table, {"first_n": sizes[0], "last_n": sizes[same[-1]], "classifiers": counts[0],
+                   "change": float(change[0]), "ci_low": float(low), "ci_high": float(high)}

@@ -2,8 +2,8 @@
 
 Two descriptive curves over random orders of recruitment (the files record no real order):
 how many groups of an attribute are represented among the first k raters, and how well the
-pooled label of the first k raters (their majority) agrees with each group's own label (the
-majority of all its raters). In random order the first is a sampling identity, so neither is
+pooled label of the first k raters outside a group (their majority) agrees with the group's own label
+(the majority of all its raters). In random order the first is a sampling identity, so neither is
 a test of C2; they show how long small groups stay unseen and whom the pooled label follows.
 """
 
@@ -41,21 +41,28 @@ def groups_represented(raters: pd.DataFrame, attribute: str, orders: list[np.nda
 
 def pooled_agreement(ratings: pd.DataFrame, raters: pd.DataFrame, attribute: str, groups: list[str],
                      steps: list[int], orders: list[np.ndarray], positive_from=None) -> pd.DataFrame:
-    """Agreement of the first k raters' pooled label with each group's own label (all its raters), per
-    order and k in `steps`: the share of items, among those both label, where they agree.
-    Columns: order, raters, group, agreement, items."""
+    """Agreement of the pooled label of the first k raters *outside* a group with that group's own label
+    (all its raters), per order and k in `steps` (those there are enough others for) and k = all others: the share of items, among those both label, where they
+    agree. The group's own raters are left out of the pool, or agreement with a large group would be
+    largely the group agreeing with itself. A tie gives no label, so tied items drop out (`items` says how
+    many are compared). Columns: order, raters, group, agreement, items, group_raters_per_item (the mean
+    number of the group's raters behind its label: a label from one rater is noisier).
+    """
     if positive_from is not None:  # each rater's rating counts as positive from here on, before any vote
         ratings = ratings.assign(label=(ratings.label >= positive_from).astype(float))
     reference = label_table(ratings, raters, attribute, groups)[groups]
+    group_of = raters.set_index("rater")[attribute]
+    behind = ratings.assign(group=ratings.rater.map(group_of)).groupby(["group", "item"]).size()
     rows = []
-    for o, order in enumerate(orders):
-        for k in steps:
-            if k > len(order):
-                continue
-            first = ratings[ratings.rater.isin(order[:k])]
-            pooled = pooled_labels(first).set_index("item").label.reindex(reference.index)
-            for group in groups:
+    for group in groups:
+        depth = float(behind.loc[group].reindex(reference[group].dropna().index).mean())
+        for o, order in enumerate(orders):
+            others = order[group_of.reindex(order).to_numpy() != group]
+            for k in sorted({k for k in steps if k <= len(others)} | {len(others)}):  # and all the others
+                first = ratings[ratings.rater.isin(others[:k])]
+                pooled = pooled_labels(first).set_index("item").label.reindex(reference.index)
                 both = pooled.notna() & reference[group].notna()
                 agree = float((pooled[both] == reference.loc[both, group]).mean()) if both.any() else np.nan
-                rows.append({"order": o, "raters": k, "group": group, "agreement": agree, "items": int(both.sum())})
-    return pd.DataFrame(rows, columns=["order", "raters", "group", "agreement", "items"])
+                rows.append({"order": o, "raters": k, "group": group, "agreement": agree, "items": int(both.sum()),
+                             "group_raters_per_item": depth})
+    return pd.DataFrame(rows, columns=["order", "raters", "group", "agreement", "items", "group_raters_per_item"])

@@ -180,12 +180,14 @@ def _rater_generated(conflict: bool, rng):
 
 def _rater_verdict(data) -> str:
     from ..group_conflict import conflict_test
-    from ..text_sweep import split_items
+    from ..text_sweep import label_table, split_items
 
     ratings, raters, texts = data
     train, test = split_items(texts.index, 0.3, seed=0)
-    result = conflict_test(ratings, raters, "group", ["A", "B"], texts, train, test, n=150, seeds=1, n_boot=50,
-                           permutations=39)
+    # 150 training items, or fewer when the pooled label ties on more items (3 raters of each group: 3-3 ties)
+    labelled = label_table(ratings, raters, "group", ["A", "B"]).reindex(train).notna().sum().min()
+    result = conflict_test(ratings, raters, "group", ["A", "B"], texts, train, test, n=int(min(150, labelled)),
+                           seeds=1, n_boot=50, permutations=39)
     return evaluate_rater_groups(result, margin=0.02).verdict
 
 
@@ -194,5 +196,6 @@ RATER_CALIBRATION = Calibration(
     verdict=_rater_verdict,
     null_description=("two groups of 8 raters who hold the same view (a text is positive when it holds one of 4 "
                       "words), 3 raters per group per text, 5% of labels flipped; 400 synthetic texts, TF-IDF and "
-                      "logistic regression at n = 150, 1 seed, 50 item resamples, 39 shuffles of the groups"),
+                      "logistic regression at n = 150 (fewer when the pooled label ties on more items), 1 seed, 50 item "
+                      "resamples, 39 shuffles of the groups"),
     effect="group B holds a different view (4 other words), otherwise as the null")
