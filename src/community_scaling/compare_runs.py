@@ -50,7 +50,8 @@ def main(argv=None) -> int:
     for study in studies:
         problems = compare_study(args.first / "results" / study, args.second / "results" / study)
         tables = len(list((args.first / "results" / study).glob("*.parquet")))
-        print(f"{study}: {tables - len(problems)} of {tables} tables identical" + "".join(f"\n  DIFFERS {p}" for p in problems))
+        print(f"{study}: {tables - len(problems)} of {tables} tables identical"
+              + "".join(f"\n  DIFFERS {p}" for p in problems))
         ledgers = [pd.read_parquet(root / "results" / study / "ledger.parquet").set_index("claim").verdict
                    for root in (args.first, args.second) if (root / "results" / study / "ledger.parquet").exists()]
         if len(ledgers) == 2:

@@ -2,8 +2,8 @@
 
 Two descriptive curves over random orders of recruitment (the files record no real order):
 how many groups of an attribute are represented among the first k raters, and how well the
-pooled label of the first k raters outside a group (their majority) agrees with the group's own label
-(the majority of all its raters). In random order the first is a sampling identity, so neither is
+pooled label of the first k raters outside a group (their majority) agrees with the group's own
+label (the majority of all its raters). In random order the first is a sampling identity, so neither is
 a test of C2; they show how long small groups stay unseen and whom the pooled label follows.
 """
 
@@ -42,9 +42,9 @@ def groups_represented(raters: pd.DataFrame, attribute: str, orders: list[np.nda
 def pooled_agreement(ratings: pd.DataFrame, raters: pd.DataFrame, attribute: str, groups: list[str],
                      steps: list[int], orders: list[np.ndarray], positive_from=None) -> pd.DataFrame:
     """Agreement of the pooled label of the first k raters *outside* a group with that group's own label
-    (all its raters), per order and k in `steps` (those there are enough others for) and k = all others: the share of items, among those both label, where they
-    agree. The group's own raters are left out of the pool, or agreement with a large group would be
-    largely the group agreeing with itself. A tie gives no label, so tied items drop out (`items` says how
+    (all its raters), per order and k in `steps` (those there are enough others for) and k = all others:
+    the share of items, among those both label, where they agree. The group's own raters are left out of
+    the pool, or agreement with a large group would be largely the group agreeing with itself. A tie gives no label, so tied items drop out (`items` says how
     many are compared). Columns: order, raters, group, agreement, items, group_raters_per_item (the mean
     number of the group's raters behind its label: a label from one rater is noisier).
     """
