@@ -30,3 +30,6 @@ def test_a_changed_value_or_verdict_is_reported(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "DIFFERS extra.parquet: in one run only" in out and "C1 supported / inconclusive (DIFFERS)" in out
     assert "DIFFERS ledger.parquet" in out
+    _write(tmp_path / "one", "only_here", "ledger", ledger)
+    assert compare_runs.main([str(tmp_path / "one"), str(tmp_path / "two")]) == 1
+    assert "only_here: in the first run only, not compared" in capsys.readouterr().out

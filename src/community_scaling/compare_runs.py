@@ -48,6 +48,10 @@ def main(argv=None) -> int:
     studies = sorted(p.name for p in (args.first / "results").iterdir() if p.is_dir())
     failed = False
     for study in studies:
+        if not (args.second / "results" / study).is_dir():  # e.g. an opt-in study built in one run only
+            print(f"{study}: in the first run only, not compared")
+            failed = True
+            continue
         problems = compare_study(args.first / "results" / study, args.second / "results" / study)
         tables = len(list((args.first / "results" / study).glob("*.parquet")))
         print(f"{study}: {tables - len(problems)} of {tables} tables identical"
