@@ -14,7 +14,7 @@ import pandas as pd
 
 from .io import InputError, require_columns
 from .rater_groups import pooled_labels
-from .text_sweep import label_table
+from .text_sweep import binarised, label_table
 
 
 def random_orders(raters: pd.DataFrame, orders: int, seed: int = 0) -> list[np.ndarray]:
@@ -48,8 +48,7 @@ def pooled_agreement(ratings: pd.DataFrame, raters: pd.DataFrame, attribute: str
     many are compared). Columns: order, raters, group, agreement, items, group_raters_per_item (the mean
     number of the group's raters behind its label: a label from one rater is noisier).
     """
-    if positive_from is not None:  # each rater's rating counts as positive from here on, before any vote
-        ratings = ratings.assign(label=(ratings.label >= positive_from).astype(float))
+    ratings = binarised(ratings, positive_from)
     reference = label_table(ratings, raters, attribute, groups)[groups]
     group_of = raters.set_index("rater")[attribute]
     behind = ratings.assign(group=ratings.rater.map(group_of)).groupby(["group", "item"]).size()

@@ -26,12 +26,19 @@ POOLED = "pooled"
 AGGREGATE = "all"
 
 
+def binarised(ratings: pd.DataFrame, positive_from: float | None) -> pd.DataFrame:
+    """Ratings with each rater's ordinal label made 0/1, positive from `positive_from` on (before any
+    vote); unchanged when `positive_from` is None (labels already binary)."""
+    if positive_from is None:
+        return ratings
+    return ratings.assign(label=(ratings.label >= positive_from).astype(float))
+
+
 def label_table(ratings: pd.DataFrame, raters: pd.DataFrame, attribute: str, groups: list[str],
                 positive_from: float | None = None) -> pd.DataFrame:
     """Items x (pooled, each group): 0/1 majority labels, NaN where a group did not rate an item or tied.
     Ordinal ratings count as positive from `positive_from` on (each rater's rating, before the vote)."""
-    if positive_from is not None:
-        ratings = ratings.assign(label=(ratings.label >= positive_from).astype(float))
+    ratings = binarised(ratings, positive_from)
     wide = group_labels(ratings, raters, attribute).pivot(index="item", columns="group", values="label")
     wide = wide.reindex(columns=groups)
     wide.insert(0, POOLED, pooled_labels(ratings).set_index("item").label.reindex(wide.index))
