@@ -366,7 +366,7 @@ def prepare(study: Study) -> Prepared:
     if test_source is not None:
         missing = [c for c in features if c not in test.columns]
         if missing:
-            raise InputError(f"{test_source[1]} lacks feature column(s) {shortened(missing)} of the {where}: give "
+            raise InputError(f"{test_source[1]} lacks feature column(s) {shortened(missing)} of {where}: give "
                              "both files the same columns, or list these in data.exclude_features")
     for frame, name in ((train, where), (test, test_source[1] if test_source else where)):
         _check_finite(frame, features, name)

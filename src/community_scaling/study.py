@@ -205,8 +205,9 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "max_test_rows": Spec((int, type(None)), None, lambda v: v is None and None or _positive(v)),
         # source=acs: ACS PUMS person files (folktables' layout) and a folktables task, which sets the
         # target, the positive label and the population (data.target, positive_label, population unset).
-        "acs_year": Spec((int,), 2018, help="source=acs: survey year, one the Census Bureau publishes for "
-                                            "data.acs_horizon (acs_files.PUBLISHED_YEARS; folktables reads 2014 on)"),
+        "acs_year": Spec((int,), 2018, lambda v: None if v >= 2014 else "must be 2014 or later (folktables)",
+                         "source=acs: survey year, one the Census Bureau publishes for data.acs_horizon "
+                         "(acs_files.PUBLISHED_YEARS)"),
         "acs_horizon": Spec((str,), "1-Year", _one_of("1-Year", "5-Year"), "source=acs: 1-Year or 5-Year"),
         "acs_states": Spec((list,), [], items=(str,), help="source=acs: two-letter postal codes, e.g. [AL, CA]; [all] for folktables' list (50 states, PR)"),
         "acs_task": Spec((str,), "ACSIncome", help="source=acs: ACSIncome, ACSEmployment or ACSPublicCoverage"),
