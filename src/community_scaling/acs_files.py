@@ -27,6 +27,9 @@ from .paths import data_cache
 log = logging.getLogger(__name__)
 
 CENSUS_PUMS = "https://www2.census.gov/programs-surveys/acs/data/pums"
+# Years with PUMS person files at CENSUS_PUMS/<year>/<horizon> that folktables can read (it needs
+# 2014 or later). The Bureau released no standard 1-Year data for 2020 (COVID-19); extend on a new release.
+PUBLISHED_YEARS = {"1-Year": tuple(y for y in range(2014, 2025) if y != 2020), "5-Year": tuple(range(2014, 2025))}
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import difflib
 import gzip
+import stat
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths, row_filter
-from .io import InputError, read_parquet, read_parquet_metadata, sha256_file, write_parquet
+from .io import InputError, read_parquet, read_parquet_metadata, sha256_file, shortened, write_parquet
 from .study import Study
 
 CENSUS_COLUMNS = [
@@ -84,6 +85,25 @@ def _resolve(path) -> Path:
     return path if path.is_absolute() else paths.PROJECT_ROOT / path
 
 
+def _not_regular(path: Path) -> str | None:
+    """What an existing path is when it is not a regular file (reading /dev/zero or a FIFO never ends)."""
+    if not path.exists() or path.is_file():
+        return None
+    mode = path.stat().st_mode
+    kinds = {stat.S_ISDIR: "a folder", stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device",
+             stat.S_ISFIFO: "a named pipe (FIFO)", stat.S_ISSOCK: "a socket"}
+    return next((kind for test, kind in kinds.items() if test(mode)), "not a regular file")
+
+
+def data_file(key: str, name) -> Path:
+    """The resolved path given at `key` (data.path, data.test_path), refused unless a regular file."""
+    path = _resolve(name)
+    kind = _not_regular(path)
+    if kind:
+        raise InputError(f"{key} {path} is {kind}, not a regular file: give a CSV or parquet file")
+    return path
+
+
 def _csv_header_checks(path: Path) -> list[str]:
     """The header's names, after checking for duplicates, a foreign separator, and a
     last line cut short (pandas loads a truncated file silently otherwise)."""
@@ -127,6 +147,8 @@ def read_table(path: Path, columns: list[str] | None = None, text_columns=()) ->
     path = _resolve(path)
     if not path.exists():
         raise InputError(f"data file not found: {path}")
+    if _not_regular(path):
+        raise InputError(f"data file {path} is {_not_regular(path)}, not a regular file")
     try:
         if path.suffix == ".parquet":
             frame = pd.read_parquet(path)
@@ -169,7 +191,7 @@ def input_files(study: Study) -> list[Path]:
     if data["source"] == "acs":
         from .acs_files import expected_files
         return expected_files(data)
-    return [_resolve(p) for p in (data["path"], data["test_path"]) if p]
+    return [data_file(f"data.{key}", data[key]) for key in ("path", "test_path") if data[key]]
 
 
 def _raw_splits(study: Study) -> tuple[tuple[pd.DataFrame, str], tuple[pd.DataFrame, str] | None, dict[str, str]]:
@@ -189,10 +211,11 @@ def _raw_splits(study: Study) -> tuple[tuple[pd.DataFrame, str], tuple[pd.DataFr
         return (frame, where), None, hashes
     text = [c for c in data["communities"] if c not in data["bands"]]
     splits, hashes = [], {}
-    for name in (data["path"], data["test_path"]):
-        if name:
-            splits.append((read_table(name, text_columns=text), str(_resolve(name))))
-            hashes[str(name)] = sha256_file(_resolve(name))
+    for key, role in (("path", "the data file"), ("test_path", "the test file")):
+        if data[key]:
+            path = data_file(f"data.{key}", data[key])
+            splits.append((read_table(path, text_columns=text), f"{role} (data.{key}) {path}"))
+            hashes[str(data[key])] = sha256_file(path)
     return splits[0], (splits[1] if len(splits) > 1 else None), hashes
 
 
@@ -246,7 +269,7 @@ def _derive(frame: pd.DataFrame, study: Study, where: str) -> tuple[pd.DataFrame
     _require_columns(frame, [data["target"]], "target", where)
     frame = _check_raw(frame, study, where)
     if data["population"]:
-        selected = row_filter.evaluate(frame, data["population"], "data.population")
+        selected = _evaluate(frame, data["population"], "data.population", where)
         if not selected.any():
             raise InputError(f"data.population {data['population']!r} selects 0 of the {len(frame)} rows of {where}")
         frame = frame[selected]
@@ -267,15 +290,25 @@ def _derive(frame: pd.DataFrame, study: Study, where: str) -> tuple[pd.DataFrame
         frame.loc[source.isna() | (source < edges[0]), new] = np.nan
     _require_columns(frame, data["communities"], "community", where)
     for column in data["communities"]:
-        frame[column] = frame[column].astype("string").str.strip().astype(object).where(frame[column].notna())
+        # an empty or blank value is missing, as a blank CSV field is (a parquet file keeps "" as text)
+        text = frame[column].astype("string").str.strip()
+        frame[column] = text.astype(object).where(text.fillna("").ne("").to_numpy())
         if frame[column].isna().all():
             raise InputError(f"community column {column!r} has only missing values in {where}")
     for first, second in data["intersections"]:
         both = frame[first].notna() & frame[second].notna()
         frame[f"{first} x {second}"] = (frame[first].astype(str) + " & " + frame[second].astype(str)).where(both)
     for name, query in data["alternative_outcomes"].items():
-        frame[f"alt_{name}"] = row_filter.evaluate(frame, query, f"data.alternative_outcomes.{name}").astype("int8")
+        frame[f"alt_{name}"] = _evaluate(frame, query, f"data.alternative_outcomes.{name}", where).astype("int8")
     return frame.reset_index(drop=True), int(missing_target.sum())
+
+
+def _evaluate(frame: pd.DataFrame, expression: str, key: str, where: str) -> pd.Series:
+    """row_filter.evaluate, its errors naming the file too (a test file may lack a column)."""
+    try:
+        return row_filter.evaluate(frame, expression, key)
+    except InputError as exc:
+        raise InputError(f"{exc} (in {where})") from None
 
 
 def _check_finite(frame: pd.DataFrame, features: list[str], where: str):
@@ -330,14 +363,34 @@ def prepare(study: Study) -> Prepared:
     if data["growth_source"]:
         _require_columns(train, [data["growth_source"]], "data.growth_source", where)
     features = [c for c in train_raw.columns if c not in excluded]
+    if test_source is not None:
+        missing = [c for c in features if c not in test.columns]
+        if missing:
+            raise InputError(f"{test_source[1]} lacks feature column(s) {shortened(missing)} of {where}: give "
+                             "both files the same columns, or list these in data.exclude_features")
     for frame, name in ((train, where), (test, test_source[1] if test_source else where)):
         _check_finite(frame, features, name)
     copies = duplicates_of_training_rows(train, test, features)
     dropped_rows["test rows identical to a training row (features and label)"] = int(copies.sum())
     if data["drop_test_duplicates"]:  # a copy of a training row measures memory, not generalisation
         test = test[~copies].reset_index(drop=True)
+    _require_test_rows(test, int(copies.sum()), study)
     return Prepared(train, test, features, attributes, outcomes, hashes,
                     {k: v for k, v in dropped_rows.items()})
+
+
+def _require_test_rows(test: pd.DataFrame, copies: int, study: Study) -> None:
+    """Stop at ingest when too few test rows (or a single class) remain after dropping copies of
+    training rows, instead of inside the sweep (scikit-learn: 'Found array with 0 sample(s)')."""
+    data, min_count = study["data"], study["evaluation"]["min_count"]
+    dropped = (f" after dropping {copies} that copy a training row (data.drop_test_duplicates: true)"
+               if data["drop_test_duplicates"] and copies else "")
+    if len(test) < min_count:
+        raise InputError(f"{len(test)} test rows remain{dropped}; the test split needs at least "
+                         f"evaluation.min_count = {min_count}: use a test file with other rows, or more data")
+    if test[LABEL].nunique() < 2:
+        raise InputError(f"the {len(test)} test rows left{dropped} hold a single class of target "
+                         f"{data['target']!r}; nothing to evaluate")
 
 
 def datasheet(prepared: Prepared, min_count: int, min_positives: int) -> pd.DataFrame:

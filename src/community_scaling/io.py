@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import reprlib
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,17 @@ import pyarrow.parquet as pq
 
 class InputError(ValueError):
     """Bad input from a study file or a reader's dataset; the message names the culprit."""
+
+
+# A 200,000-element list quoted whole made a 1.5 MB error line; quote its start only.
+_SHORT = reprlib.Repr()
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 8
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 80, 80, 40
+
+
+def shortened(value: Any) -> str:
+    """repr(value) for an error message, long lists, texts and numbers cut short with '...'."""
+    return _SHORT.repr(value)
 
 
 def require_columns(frame, columns, name: str) -> None:

@@ -108,6 +108,8 @@ def _interval(samples, n_seeds, log=False, lower=None):
 
 
 PARAM_COLUMNS = ["model", "attribute", "community", "parameter", "estimate", "ci_low", "ci_high"]
+# when every fit fails the curves are empty, with columns, so readers reach effects.note (the reason)
+PREDICTION_COLUMNS = ["model", "attribute", "community", "total", "community_count", "predicted"]
 
 
 def _fit_community(key: dict, g: pd.DataFrame, share, n_boot: int, rng_seed: int) -> tuple:
@@ -174,4 +176,4 @@ def fit_representation(rep: pd.DataFrame, metric: str = "error", n_boot: int = 2
     return RepresentationResult(
         params=pd.concat(params, ignore_index=True) if params else pd.DataFrame(columns=PARAM_COLUMNS),
         effects=pd.DataFrame([row for _, row, _ in results]), share_effect=paired_share_effect(own),
-        predictions=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame())
+        predictions=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=PREDICTION_COLUMNS))

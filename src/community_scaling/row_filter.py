@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import io
+import math
 import operator
 import re
 import tokenize
@@ -22,7 +23,7 @@ import tokenize
 import numpy as np
 import pandas as pd
 
-from .io import InputError
+from .io import InputError, shortened
 
 _BACKTICKED = re.compile(r"`([^`]*)`")
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
@@ -30,6 +31,8 @@ _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, as
 _ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
                ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
                ast.BitAnd: operator.and_, ast.BitOr: operator.or_}
+# Literal arithmetic is done in Python integers, which grow without bound: "10 ** 10 ** 10" hangs.
+MAX_LITERAL = 1e300
 _ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.UnaryOp, ast.Not, ast.Invert,
             ast.USub, ast.UAdd, ast.Compare, ast.In, ast.NotIn, ast.Name, ast.Load, ast.Constant,
             ast.List, ast.Tuple, *_COMPARE, *_ARITHMETIC)
@@ -60,7 +63,42 @@ def parse(expression: str, where: str) -> tuple[ast.Expression, dict[str, str]]:
             raise InputError(f"{where} {expression!r}: literal {node.value!r} is not a number, string or boolean")
         if isinstance(node, ast.Name) and node.id.startswith("__"):
             raise InputError(f"{where} {expression!r}: name {node.id!r} is not a column")
+        if isinstance(node, ast.BinOp) and any(isinstance(side, ast.Constant) and isinstance(side.value, str)
+                                               for side in (node.left, node.right)) and not isinstance(node.op, ast.Add):
+            raise InputError(f"{where} {shortened(expression)}: arithmetic on the text literal in "
+                             f"{shortened(ast.unparse(node))} is not allowed")
+        if isinstance(node, (ast.BinOp, ast.Constant)):
+            value = _literal_value(node)
+            if value is not None and not abs(value) <= MAX_LITERAL:
+                raise InputError(f"{where} {shortened(expression)}: the literal {shortened(ast.unparse(node))} is "
+                                 f"beyond {MAX_LITERAL:g} in magnitude; write a smaller number")
     return tree, quoted
+
+
+def _literal_value(node: ast.AST) -> float | complex | None:
+    """The value of a subtree of number literals, computed in floats so it cannot hang
+    (inf on overflow); None if it reads a column, holds text or divides by zero."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
+            return None
+        try:
+            return float(node.value)
+        except OverflowError:
+            return math.inf
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _literal_value(node.operand)
+        return None if value is None else -value if isinstance(node.op, ast.USub) else value
+    if not isinstance(node, ast.BinOp) or isinstance(node.op, (ast.BitAnd, ast.BitOr)):
+        return None
+    left, right = _literal_value(node.left), _literal_value(node.right)
+    if left is None or right is None:
+        return None
+    try:
+        return _ARITHMETIC[type(node.op)](left, right)
+    except OverflowError:
+        return math.inf
+    except (ZeroDivisionError, TypeError):  # evaluate names a division by zero
+        return None
 
 
 def _pandas_precedence(source: str, expression: str, where: str) -> str:

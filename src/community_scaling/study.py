@@ -11,6 +11,7 @@ import argparse
 import copy
 import difflib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -18,7 +19,7 @@ from typing import Any, Callable
 import yaml
 
 from . import paths, row_filter
-from .io import InputError, stable_hash, write_text
+from .io import InputError, shortened, stable_hash, write_text
 
 MAX_N_JOBS = 64
 KINDS = ("sweep", "published_results", "rater_labels")
@@ -38,6 +39,7 @@ class Spec:
     default: Any = None
     check: Callable[[Any], str | None] | None = None
     help: str = ""
+    items: tuple | None = None  # for a list: the types its elements must have
 
 
 def _positive(value):
@@ -59,8 +61,15 @@ def _sizes(value):
             return f"unknown keys {sorted(unknown)}; use start, factor, include_all"
         if not isinstance(value.get("start"), int) or value["start"] <= 0:
             return "start must be a positive integer"
-        if not isinstance(value.get("factor", 2), (int, float)) or value.get("factor", 2) <= 1:
+        factor = value.get("factor", 2)
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor <= 1:
             return "factor must be a number > 1"
+        # sizes are rounded: if the first step rounds back to start, the sizes never grow
+        if round(value["start"] * factor) <= value["start"]:
+            return (f"start {value['start']} x factor {factor:g} rounds to {round(value['start'] * factor)}: "
+                    "sizes must strictly increase; raise start or factor")
+        if not isinstance(value.get("include_all", True), bool):
+            return "include_all must be true or false"
         return None
     numbers = [v for v in value if v != "all"]
     if any(isinstance(v, bool) or not isinstance(v, int) for v in numbers):
@@ -134,7 +143,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                        _one_of("lm_eval_multilingual", "pythia_crows_pairs", "bloom_flores"),
                        "lm_eval_multilingual (XGLM and BLOOM per language), pythia_crows_pairs (Pythia per "
                        "CrowS-Pairs category) or bloom_flores (BLOOM FLORES-101 bits per byte per language)"),
-        "families": Spec((list,), [], help="model families to keep (e.g. [bloom, xglm]); [] = all of the source"),
+        "families": Spec((list,), [], items=(str,), help="model families to keep (e.g. [bloom, xglm]); [] = all of the source"),
         "min_sizes": Spec((int,), 4, lambda v: None if v >= 3 else "must be >= 3 (a slope and its interval)",
                           "curves with fewer model sizes are listed as not evaluable"),
         "draws": Spec((int,), 1000, lambda v: None if v >= 20 else "must be >= 20",
@@ -182,13 +191,13 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "positive_label": Spec((str, int, float, bool), "50000+."),
         "population": Spec(OPT_STR, "age >= 16", help="pandas query selecting the population"),
         "bands": Spec((dict,), {}, help="derived banded columns: {new: {column, edges}}"),
-        "communities": Spec((list,), ["race", "sex"]),
+        "communities": Spec((list,), ["race", "sex"], items=(str,)),
         "intersections": Spec((list,), []),
         "alternative_outcomes": Spec((dict,), {}, help="{name: pandas query}; 1 where true"),
-        "exclude_features": Spec((list,), []),
+        "exclude_features": Spec((list,), [], items=(str,)),
         "growth_source": Spec(OPT_STR, None, help="C2: column naming each row's source (year, region, language); "
                                                   "data accumulated source by source; null = C2 not applicable"),
-        "growth_order": Spec((list,), [], help="C2: recruitment order of the sources (e.g. years); [] = every "
+        "growth_order": Spec((list,), [], items=(str, int, float), help="C2: recruitment order of the sources (e.g. years); [] = every "
                                                "source taken first in turn"),
         "drop_test_duplicates": Spec((bool,), True, help="drop test rows identical to a training row (features "
                                                          "and label); counted in the datasheet either way"),
@@ -197,9 +206,10 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         # source=acs: ACS PUMS person files (folktables' layout) and a folktables task, which sets the
         # target, the positive label and the population (data.target, positive_label, population unset).
         "acs_year": Spec((int,), 2018, lambda v: None if v >= 2014 else "must be 2014 or later (folktables)",
-                         "source=acs: survey year"),
+                         "source=acs: survey year, one the Census Bureau publishes for data.acs_horizon "
+                         "(acs_files.PUBLISHED_YEARS)"),
         "acs_horizon": Spec((str,), "1-Year", _one_of("1-Year", "5-Year"), "source=acs: 1-Year or 5-Year"),
-        "acs_states": Spec((list,), [], help="source=acs: two-letter postal codes, e.g. [AL, CA]; [all] for folktables' list (50 states, PR)"),
+        "acs_states": Spec((list,), [], items=(str,), help="source=acs: two-letter postal codes, e.g. [AL, CA]; [all] for folktables' list (50 states, PR)"),
         "acs_task": Spec((str,), "ACSIncome", help="source=acs: ACSIncome, ACSEmployment or ACSPublicCoverage"),
         "acs_sha256": Spec((dict,), {}, help="source=acs: {file name: sha256} pins, e.g. {psam_p01.csv: ...}"),
         "acs_trust_on_first_use": Spec((bool,), False, help="source=acs: record the sha256 of unpinned files in "
@@ -227,14 +237,15 @@ SCHEMA: dict[str, dict[str, Spec]] = {
     "representation": {
         "attribute": Spec(OPT_STR, None, help="community attribute whose share of training rows is varied "
                                               "at fixed totals (Rolf et al. 2021); null = no representation sweep"),
-        "communities": Spec((list,), [], help="communities to vary; default: the evaluable ones"),
-        "totals": Spec((list,), [4096, 16384], help="fixed training-set sizes n"),
+        "communities": Spec((list,), [], items=(str,), help="communities to vary; default: the evaluable ones"),
+        "totals": Spec((list,), [4096, 8192, 16384], items=(int,),
+                         help="fixed training-set sizes n (at least 3: Rolf et al.'s model fits t n^-q)"),
         "shares": Spec((list,), [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2], help="shares of n from the community"),
         "model": Spec((str,), "logistic_regression"),
     },
     "fits": {
         "metric": Spec((str,), "error"),
-        "forms": Spec((list,), ["power_law_floor", "m4", "broken_power_law"]),
+        "forms": Spec((list,), ["power_law_floor", "m4", "broken_power_law"], items=(str,)),
         "bootstrap": Spec((int,), 200, lambda v: None if v >= 0 else "must be >= 0"),
         "holdout_sizes": Spec((int,), 2, _positive),
         "trend_tolerance": Spec(NUMBER, 0.02, _positive),
@@ -258,7 +269,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                                    "community pairs whose metrics disagree exceeds this"),
         "judged": Spec((list,), ["error", "log_loss", "brier", "auroc", "ece", "tpr_gap", "fpr_gap",
                                  "selection_rate_gap", "worst_community_error", "tpr_gap_range", "fpr_gap_range",
-                                 "selection_rate_gap_range"],
+                                 "selection_rate_gap_range"], items=(str,),
                        help="C4: the metrics a community could hold as 'better' (lower-is-better forms compared)"),
         "test_parts": Spec((int,), 10, lambda v: None if v >= 2 else "must be >= 2",
                            "C4: random disjoint parts of the test rows; a slope's spread over them gives its "
@@ -293,7 +304,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                           "C6, C7: resamples of seeds and test rows (jointly) for every interval"),
     },
     "figures": {
-        "formats": Spec((list,), ["png", "pdf"]),
+        "formats": Spec((list,), ["png", "pdf"], items=(str,)),
         "dpi": Spec((int,), 150, _positive),
     },
 }
@@ -310,6 +321,13 @@ def _suggest(name: str, options) -> str:
 
 def _type_names(types: tuple) -> str:
     return " or ".join("null" if t is type(None) else t.__name__ for t in types)
+
+
+def _wrong_items(value, types: tuple | None) -> list:
+    """Elements of a list that are not of `types` (booleans count as wrong unless allowed)."""
+    if not types or not isinstance(value, list):
+        return []
+    return [v for v in value if not isinstance(v, types) or (isinstance(v, bool) and bool not in types)]
 
 
 @dataclass
@@ -350,13 +368,13 @@ class Study:
             sizes = [available if s == "all" else s for s in spec]
             too_big = [s for s in sizes if s > available]
             if too_big:
-                raise InputError(f"sweep.sizes: {too_big} larger than the {available} training rows available")
+                raise InputError(f"sweep.sizes: {shortened(too_big)} larger than the {available} training rows available")
             if any(b <= a for a, b in zip(sizes, sizes[1:])):
-                raise InputError(f"sweep.sizes: {sizes} must be strictly increasing (is 'all' = {available} "
+                raise InputError(f"sweep.sizes: {shortened(sizes)} must be strictly increasing (is 'all' = {available} "
                                  "smaller than a listed size?)")
         holdout = self.config["fits"]["holdout_sizes"]
         if len(sizes) < 3 + holdout:
-            raise InputError(f"sweep.sizes gives {len(sizes)} sizes {sizes} for {available} training rows; the "
+            raise InputError(f"sweep.sizes gives {len(sizes)} sizes {shortened(sizes)} for {available} training rows; the "
                              f"scaling fits need 3 to fit plus fits.holdout_sizes = {holdout} held out to check "
                              "extrapolation: add sizes or lower fits.holdout_sizes")
         return sizes
@@ -396,7 +414,12 @@ def validate(raw: Any, name: str, file: Path) -> Study:
                 continue
             if not isinstance(value, spec.types):
                 problems.append(f"{section}.{key} must be {_type_names(spec.types)}, "
-                                f"got {type(value).__name__} {value!r}")
+                                f"got {type(value).__name__} {shortened(value)}")
+                continue
+            wrong = _wrong_items(value, spec.items)
+            if wrong:
+                problems.append(f"{section}.{key} must be a list of {_type_names(spec.items)}; its element "
+                                f"{shortened(wrong[0])} is {type(wrong[0]).__name__}")
                 continue
             message = spec.check(value) if spec.check and value is not None else None
             if message:
@@ -433,20 +456,26 @@ def _source_settings(given: dict, data: dict) -> list[str]:
         problems.append(f"data.acs_task {data['acs_task']!r} is not a supported task"
                         f"{_suggest(data['acs_task'], TASKS)}; known: {list(TASKS)}")
         return problems
-    from .acs_files import state_codes
+    from .acs_files import PUBLISHED_YEARS, state_codes
+    years = PUBLISHED_YEARS[data["acs_horizon"]]
+    if data["acs_year"] not in years:
+        problems.append(f"data.acs_year {data['acs_year']} has no {data['acs_horizon']} PUMS files that folktables "
+                        f"reads; published years: {years[0]}-{years[-1]}"
+                        + (f" except {sorted(set(range(years[0], years[-1] + 1)) - set(years))}"
+                           if len(years) < years[-1] - years[0] + 1 else ""))
     states = state_codes()
     if data["acs_states"] == ["all"]:
         data["acs_states"] = list(states)  # folktables' list: the 50 states and Puerto Rico (it has no DC)
     unknown = [s for s in data["acs_states"] if s not in states]
     if not data["acs_states"] or unknown:
-        problems.append(f"data.acs_states {unknown or '[]'}: give two-letter postal codes from {sorted(states)}, "
+        problems.append(f"data.acs_states {shortened(unknown) if unknown else '[]'}: give two-letter postal codes from {sorted(states)}, "
                         "or [all]")
     if len(set(data["acs_states"])) != len(data["acs_states"]):
-        problems.append(f"data.acs_states {data['acs_states']} names a state twice")
+        problems.append(f"data.acs_states {shortened(data['acs_states'])} names a state twice")
     from .acs_files import SHA256
     for name, digest in data["acs_sha256"].items():
         if not isinstance(digest, str) or not SHA256.fullmatch(digest):
-            problems.append(f"data.acs_sha256.{name} must be 64 lower-case hexadecimal digits, got {digest!r}")
+            problems.append(f"data.acs_sha256.{name} must be 64 lower-case hexadecimal digits, got {shortened(digest)}")
     from .acs import task
     problem = task(data["acs_task"])
     data.update(target=problem.target, positive_label=1, population=None)
@@ -475,22 +504,38 @@ def _cross_checks(config) -> list[str]:
             problems.append(f"representation.model {representation['model']!r} is not in sweep.models")
         if representation["attribute"] not in data["communities"]:
             problems.append(f"representation.attribute {representation['attribute']!r} is not in data.communities")
-        if any(not isinstance(t, int) or isinstance(t, bool) or t <= 0 for t in representation["totals"]):
-            problems.append("representation.totals must be positive integers")
+        totals = representation["totals"]
+        if any(not isinstance(t, int) or isinstance(t, bool) or t <= 0 for t in totals):
+            problems.append(f"representation.totals {shortened(totals)} must be positive integers")
+        elif len(set(totals)) < 3:
+            # Rolf et al.'s t n^-q with the floor d needs 3 totals; with 2 every community's fit failed
+            problems.append(f"representation.totals {shortened(totals)} gives {len(set(totals))} distinct totals n; "
+                            "Rolf et al.'s model (error = d + s (n_j + 1)^-p + t n^-q) needs at least 3 to fit "
+                            "t and q: add a total")
         if any(not isinstance(v, (int, float)) or not 0 <= v <= 1 for v in representation["shares"]):
             problems.append("representation.shares must be numbers between 0 and 1")
-    known = set(data["communities"]) | {spec.get("name", new) for new, spec in data["bands"].items()}
+    known = set(data["communities"]) | {spec.get("name", new) if isinstance(spec, dict) else new
+                                           for new, spec in data["bands"].items()}
     for pair in data["intersections"]:
-        if not isinstance(pair, list) or len(pair) != 2:
-            problems.append(f"data.intersections entry {pair!r} must be a pair of community columns")
+        if not isinstance(pair, list) or len(pair) != 2 or _wrong_items(pair, (str,)):
+            problems.append(f"data.intersections entry {shortened(pair)} must be a pair of community column names")
         elif set(pair) - known:
             problems.append(f"data.intersections {pair} names {sorted(set(pair) - known)}, "
                             "which is not in data.communities")
     for new, spec in data["bands"].items():
         if not isinstance(spec, dict) or set(spec) != {"column", "edges"}:
             problems.append(f"data.bands.{new} must have exactly 'column' and 'edges'")
-        elif sorted(spec["edges"]) != spec["edges"] or len(spec["edges"]) < 2:
-            problems.append(f"data.bands.{new}.edges must be at least two increasing numbers")
+            continue
+        edges = spec["edges"]
+        if not isinstance(spec["column"], str):
+            problems.append(f"data.bands.{new}.column must be a column name, got {shortened(spec['column'])}")
+        if not isinstance(edges, list) or _wrong_items(edges, (int, float)):
+            wrong = _wrong_items(edges, (int, float)) if isinstance(edges, list) else [edges]
+            problems.append(f"data.bands.{new}.edges {shortened(edges)} must be a list of numbers; "
+                            f"{shortened(wrong[0])} is {type(wrong[0]).__name__} (write numbers unquoted)")
+        elif len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])) or not all(map(math.isfinite, edges)):
+            problems.append(f"data.bands.{new}.edges {shortened(edges)} must be at least two finite, strictly "
+                            "increasing numbers")
     if data["population"] is not None:
         problems += _expression_problem(data["population"], "data.population")
     for name, query in data["alternative_outcomes"].items():
@@ -537,9 +582,23 @@ def _expression_problem(expression, where: str) -> list[str]:
     return []
 
 
+class _AliasRefused(yaml.composer.ComposerError):
+    """A YAML alias in a study file (valid YAML, refused here)."""
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """yaml.safe_load, except that a key given twice in one mapping is an error
     (PyYAML keeps the last one, so a second `sweep:` block would silently win)."""
+
+    def compose_node(self, parent, index):
+        # an alias repeats a node without copying text: nested ones (a "billion laughs" file) expand
+        # to more than memory holds when the study is hashed, so study files may not use them
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasRefused(
+                None, None, f"alias *{event.anchor} found: study files may not use YAML anchors and aliases "
+                "(&name, *name); write the values out", event.start_mark)
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
         seen = {}
@@ -569,6 +628,8 @@ def load(study: str, study_file: str | Path | None = None) -> Study:
                          f"studies available: {available}{_suggest(study, available)}")
     try:
         raw = yaml.load(file.read_text(), Loader=_UniqueKeyLoader)
+    except _AliasRefused as exc:
+        raise InputError(f"study file {file}: {exc}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"study file {file} is not valid YAML: {exc}") from exc
     return validate(raw, study, file)
