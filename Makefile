@@ -25,8 +25,8 @@ OUT ?= $(CURDIR)
 JOBS ?= 2
 
 # Make pastes a value's text into shell commands: `sq` quotes it for the shell, so its quotes
-# and semicolons stay text. `matches` is non-empty when a one-word value wholly matches an ERE (a variable: a
-# comma would split the call).
+# and semicolons stay text. `matches` is non-empty when a one-word value wholly matches an ERE
+# (pass the ERE as a variable: a comma in it would split the call).
 sq = '$(subst ','\'',$(1))'
 matches = $(if $(filter 1,$(words $(1))),$(shell printf '%s' $(call sq,$(1)) | grep -Ex $(call sq,$(2))))
 # A study name becomes folders that `make clean` deletes: check it (same pattern as
@@ -57,7 +57,7 @@ endif
 # The kind of study decides its notebooks (pipeline.mk); read here from the study file's
 # `kind:` line under `study:`, and checked against the parsed file when it is validated.
 KIND := $(or $(shell awk '/^study:/{s=1;next} /^[^ \t#]/{s=0} s && $$1=="kind:"{gsub(/["\047]/,"",$$2); print $$2; exit}' \
-  $(STUDY_FILE) 2>/dev/null),sweep)
+  $(call sq,$(STUDY_FILE)) 2>/dev/null),sweep)
 PYTHON ?= python3
 VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
