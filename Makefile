@@ -21,12 +21,43 @@ MAKEFLAGS += --no-builtin-rules
 ONE_STUDY := $(filter command line,$(origin STUDY))
 STUDY ?= census
 STUDY_FILE ?= params/$(STUDY).yaml
+OUT ?= $(CURDIR)
+JOBS ?= 2
+
+# Make pastes a value's text into shell commands: `sq` quotes it for the shell, so its quotes
+# and semicolons stay text. `matches` is non-empty when a one-word value wholly matches an ERE
+# (pass the ERE as a variable: a comma in it would split the call).
+sq = '$(subst ','\'',$(1))'
+matches = $(if $(filter 1,$(words $(1))),$(shell printf '%s' $(call sq,$(1)) | grep -Ex $(call sq,$(2))))
+# A study name becomes folders that `make clean` deletes: check it (same pattern as
+# paths.STUDY_NAME) before anything runs. Paths are pasted unquoted into recipes and target
+# lists, where a space splits them: OUT and STUDY_FILE with a space or a character Make or the
+# shell reads (quotes, ; $ : % * and the like) are refused before anything is created.
+STUDY_NAME := [A-Za-z0-9][A-Za-z0-9_-]{0,63}
+SAFE_PATH := [A-Za-z0-9_./+@-]+
+ifeq ($(strip $(STUDY)),)
+$(error STUDY is empty: name a study, e.g. make all STUDY=census)
+endif
+ifeq ($(call matches,$(STUDY),$(STUDY_NAME)),)
+$(error STUDY='$(STUDY)' is not a study name: use 1-64 letters, digits, _ or -, starting with a letter or digit)
+endif
+ifeq ($(strip $(OUT)),)
+$(error OUT is empty: give a folder for generated files, or leave OUT unset for this project)
+endif
+ifeq ($(call matches,$(OUT),$(SAFE_PATH)),)
+$(error OUT='$(OUT)' is not a path this build can use: a space or a character such as a quote, ; or : breaks Make's and the shell's commands; use letters, digits and _ . / + @ - only (OUT defaults to this project's folder))
+endif
+ifeq ($(call matches,$(STUDY_FILE),$(SAFE_PATH)),)
+$(error STUDY_FILE='$(STUDY_FILE)' is not a path this build can use: a space or a character such as a quote, ; or : breaks Make's and the shell's commands; use letters, digits and _ . / + @ - only)
+endif
+ifeq ($(call matches,$(JOBS),[1-9][0-9]*),)
+$(error JOBS='$(JOBS)' is not a positive whole number: give how many steps may run at once, e.g. JOBS=1)
+endif
+
 # The kind of study decides its notebooks (pipeline.mk); read here from the study file's
 # `kind:` line under `study:`, and checked against the parsed file when it is validated.
 KIND := $(or $(shell awk '/^study:/{s=1;next} /^[^ \t#]/{s=0} s && $$1=="kind:"{gsub(/["\047]/,"",$$2); print $$2; exit}' \
-  $(STUDY_FILE) 2>/dev/null),sweep)
-OUT ?= $(CURDIR)
-JOBS ?= 2
+  $(call sq,$(STUDY_FILE)) 2>/dev/null),sweep)
 PYTHON ?= python3
 VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
@@ -42,18 +73,6 @@ NB := $(REPORTS)/notebooks
 HTML := $(REPORTS)/html
 STAMPS := $(ROOT)/build/$(STUDY)/params
 SRC := $(wildcard src/community_scaling/*.py src/community_scaling/*/*.py)
-
-# A study name becomes folders that `make clean` deletes: check it (same pattern as
-# paths.STUDY_NAME) before anything runs. A name with a quote breaks the shell test and fails too.
-ifeq ($(strip $(STUDY)),)
-$(error STUDY is empty: name a study, e.g. make all STUDY=census)
-endif
-ifneq ($(shell printf '%s' '$(STUDY)' | grep -Ex '[A-Za-z0-9][A-Za-z0-9_-]{0,63}'),$(STUDY))
-$(error STUDY='$(STUDY)' is not a study name: use 1-64 letters, digits, _ or -, starting with a letter or digit)
-endif
-ifeq ($(strip $(OUT)),)
-$(error OUT is empty: give a folder for generated files, or leave OUT unset for this project)
-endif
 
 # papermill: kernel python3, parameters from the study file; write then rename, so a failed run
 # never leaves a notebook that looks up to date. papermill's long traceback goes to a log; on
@@ -108,7 +127,8 @@ help:
 ## Build every default study, or only STUDY=x, and the site under OUT/reports/ (front page: reports/index.html)
 all: $(KERNEL_CONFIG)
 ifeq ($(ONE_STUDY),)
-	@$(PY) -m community_scaling.build_all --output-root $(ROOT) --make "$(MAKE)" $(DEFAULT_STUDIES) $(EXTRA_STUDIES)
+	@$(PY) -m community_scaling.build_all --output-root $(ROOT) --make "$(MAKE)" \
+	  --extra-studies $(call sq,$(EXTRA_STUDIES)) $(DEFAULT_STUDIES)
 else
 	$(call locked,$(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(JOBS)) build)
 endif

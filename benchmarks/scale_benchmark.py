@@ -7,8 +7,14 @@ into a person file of the same 286-column layout. Each size counts ACSIncome row
 people in the sample's proportion (2,679 of 5,000), so the ingest reads and filters
 about 2.15 person rows per task row, as for the real national file. The state code
 of each resampled row is drawn at random from folktables' 51 codes, so the `state`
-community has national cardinality; no other value is changed. A stand-in has the
-real file's shape and cost, not its statistics: do not read its errors.
+community has national cardinality. Resampled task rows would copy each other, and
+ingest drops every test row that copies a training row (in the task's features and
+label), which would empty the test set; so the k-th copy of a task row (among rows of
+identical features) has k/16384 of an hour added to its hours worked (WKHP, a task
+feature read as a number): every task row is distinct, and hours move by under one.
+A column the task does not read would not do, since the copies are found on the
+task's features. No other value is changed. A stand-in has the real file's shape and
+cost, not its statistics: do not read its errors.
 
 Per size, in a fresh process: ingest (checksum, chunked read, task, communities,
 split, parquet), the sweep (2 models x sizes 1024, 4096, ... all, 1 seed, 2 loky
@@ -46,6 +52,8 @@ SHARED = PROJECT.parent / "shared" / "data"
 YEAR, HORIZON, FILE = 2017, "1-Year", "psam_p01.csv"
 MODELS = {"logistic_regression": {}, "gradient_boosting": {}}
 ST_COLUMN = "ST"
+HOURS_COLUMN = "WKHP"  # made distinct per copy (see the docstring)
+HOUR_STEP = 2.0 ** -14  # exact in float32 for hours below 128, as the ingest reads them
 
 
 def sample_file() -> Path:
@@ -67,26 +75,49 @@ def write_stand_in(task_rows: int, target: Path, seed: int = 0) -> int:
     source = sample_file()
     lines = source.read_text().splitlines()
     header, body = lines[0], lines[1:]
-    column = header.split(",").index(ST_COLUMN)
+    names = header.split(",")
+    st, hours = names.index(ST_COLUMN), names.index(HOURS_COLUMN)
     frame = pd.read_csv(source, low_memory=False)
-    kept = acs.task("ACSIncome")._preprocess(frame).index.to_numpy()
+    problem = acs.task("ACSIncome")
+    kept = problem._preprocess(frame).index.to_numpy()
     others = np.setdiff1d(np.arange(len(body)), kept)
     rng = np.random.default_rng(seed)
     other_rows = int(round(task_rows * len(others) / len(kept)))
     rows = np.concatenate([rng.choice(kept, task_rows), rng.choice(others, other_rows)])
     rng.shuffle(rows)
     codes = np.array([str(int(c)) for c in state_codes().values()])
-    split = [line.split(",") for line in body]
-    before = [",".join(fields[:column]) + "," for fields in split]
-    after = ["," + ",".join(fields[column + 1:]) + "\n" for fields in split]
     states = rng.choice(codes, len(rows))
+    fresh_hours = _distinct_hours(frame, problem.features, set(kept.tolist()), rows)
+    assert st < hours, "the PUMS layout puts ST before WKHP"
+    split = [line.split(",") for line in body]
+    # Each line cut around its two replaced fields, joined once (the stand-in has millions of lines).
+    head = [",".join(f[:st]) + "," for f in split]
+    middle = ["," + ",".join(f[st + 1:hours]) + "," for f in split]
+    tail = ["," + ",".join(f[hours + 1:]) + "\n" for f in split]
+    own_hours = [f[hours] for f in split]
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "w") as out:
         out.write(header + "\n")
-        for start in range(0, len(rows), 100_000):
-            out.writelines(before[i] + s + after[i] for i, s in zip(rows[start:start + 100_000],
-                                                                     states[start:start + 100_000]))
+        out.writelines(head[i] + state + middle[i] + (own_hours[i] if hour is None else hour) + tail[i]
+                       for i, state, hour in zip(rows, states, fresh_hours))
     return len(rows)
+
+
+def _distinct_hours(frame, features: list[str], task: set[int], rows: np.ndarray) -> list[str | None]:
+    """Per output row, its hours worked as text with k/16384 of an hour added (the k-th copy of
+    a task row among rows of identical features), or None for a row outside the task."""
+    import pandas as pd
+
+    identity = pd.util.hash_pandas_object(frame[features], index=False).to_numpy()[rows]
+    is_task = np.isin(rows, list(task))
+    copy = pd.Series(identity[is_task]).groupby(identity[is_task]).cumcount().to_numpy()
+    if len(copy) and copy.max() >= 1 / HOUR_STEP:
+        sys.exit(f"{copy.max() + 1} copies of one task row: more than hours can tell apart at {HOUR_STEP} h")
+    hours = frame[HOURS_COLUMN].to_numpy(float)[rows[is_task]] + copy * HOUR_STEP
+    fresh: list[str | None] = [None] * len(rows)
+    for position, value in zip(np.flatnonzero(is_task), hours):
+        fresh[position] = repr(float(value))
+    return fresh
 
 
 def study_config(cache: Path) -> dict:

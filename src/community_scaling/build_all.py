@@ -57,13 +57,22 @@ def main(argv=None):
     parser.add_argument("studies", nargs="*", default=list(pipeline.DEFAULT_STUDIES))
     parser.add_argument("--output-root", default=None)
     parser.add_argument("--make", default="make")
+    parser.add_argument("--extra-studies", default="",
+                        help="the Makefile's EXTRA_STUDIES as one text: study names separated by spaces")
     args = parser.parse_args(argv)
     root = output_root(args.output_root)
-    for name in args.studies:  # every name checked before hours of building (EXTRA_STUDIES is typed by hand)
+    extra = args.extra_studies.split()
+    for name in extra:  # typed by hand: every name checked before hours of building, the variable named
+        try:
+            load(name)
+        except InputError as error:
+            sys.exit(f"error: EXTRA_STUDIES names {name!r}, which cannot be built: {error}")
+    for name in args.studies:
         try:
             load(name)
         except InputError as error:
             sys.exit(f"error: study {name!r} cannot be built: {error}")
+    args.studies = list(dict.fromkeys([*args.studies, *extra]))
     unavailable = {}
     for name in args.studies:
         missing = missing_data(name)

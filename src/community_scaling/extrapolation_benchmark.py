@@ -27,12 +27,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
 from scipy import optimize
 
 from . import downloads
 from . import scaling_fits as sf
 from .io import InputError
+from .workers import parallel
 
 FILES = ("scaling_benchmark/benchmark.vision.csv", "scaling_benchmark/benchmark.lang.csv")
 COLUMNS = ["Domain", "Task", "Model", "Seen Examples", "Loss", "Training"]
@@ -226,7 +227,7 @@ def evaluate(forms=ESTIMATORS, curves=None, n_jobs: int = 1, holdout=2, cache=No
         curves = benchmark_curves(cache=cache)
     elif not all(isinstance(c, Curve) for c in curves):
         curves = benchmark_curves(ids=curves, cache=cache)
-    rows = Parallel(n_jobs=n_jobs)(delayed(_evaluate_curve)(c, forms, holdout) for c in curves)
+    rows = parallel(n_jobs)(delayed(_evaluate_curve)(c, forms, holdout) for c in curves)
     return pd.DataFrame([r for chunk in rows for r in chunk])
 
 

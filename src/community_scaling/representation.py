@@ -23,11 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
 from scipy import stats
 
 from . import scaling_fits as sf
 from .io import InputError, require_columns
+from .workers import parallel
 
 REQUIRED = ("model", "scale", "seed", "community_count", "attribute", "community", "metric", "value")
 RATIO_CAP = 1e6  # an own-row advantage at this cap (or an interval reaching it) is 'not identified'
@@ -169,7 +170,7 @@ def fit_representation(rep: pd.DataFrame, metric: str = "error", n_boot: int = 2
     reference_share = reference_share or {}
     groups = [({"model": m, "attribute": a, "community": c}, g)
               for (m, a, c), g in own.groupby(["model", "attribute", "community"], sort=True)]
-    results = Parallel(n_jobs=n_jobs)(delayed(_fit_community)(key, g, reference_share.get(key["community"]),
+    results = parallel(n_jobs)(delayed(_fit_community)(key, g, reference_share.get(key["community"]),
                                                               n_boot, rng_seed) for key, g in groups)
     params = [p for p, _, _ in results if p is not None]
     curves = [c for _, _, cs in results for c in cs]

@@ -33,6 +33,7 @@ from threadpoolctl import threadpool_limits
 from .io import InputError, read_parquet, read_parquet_metadata, stable_hash, write_parquet
 from .progress import Progress
 from .provenance import source_hash
+from .workers import parallel
 
 TRAIN_FILE, TEST_FILE = "train.parquet", "test.parquet"
 
@@ -304,10 +305,8 @@ def run_sweep(units: list[Unit], processed: Path, cache: Path, backend: str = "l
         else:
             tasks = (delayed(run_unit)(u, str(processed), dkey, ckey) for u in todo)
             jobs = 1 if backend == "sequential" else n_jobs
-            # Idle workers exit after 10 s (loky's default is 300 s), so none outlives a stopped run for long.
-            options = {"backend": "loky", "idle_worker_timeout": 10} if jobs > 1 else {"backend": "sequential"}
-            with parallel_config(n_jobs=jobs, **options):
-                _drain(Parallel(return_as="generator_unordered")(tasks), cache, progress)
+            # Idle workers exit soon (workers.IDLE_SECONDS), so none outlives a stopped run for long.
+            _drain(parallel(jobs, return_as="generator_unordered")(tasks), cache, progress)
     return unit_table(units, cache, dkey, ckey)
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from .io import InputError
 from .rater_groups import group_labels, pooled_labels
+from .workers import parallel
 
 POOLED = "pooled"
 AGGREGATE = "all"
@@ -81,7 +82,7 @@ def sweep(texts: pd.Series, labels: pd.DataFrame, train: np.ndarray, test: np.nd
     if missing:
         raise InputError(f"no label column for {missing}; columns: {list(labels.columns)}")
     orders = {s: np.random.default_rng([s, 32]).permutation(train) for s in range(seeds)}
-    parts = Parallel(n_jobs=n_jobs)(delayed(_one_curve)(texts, labels[m], orders[s], test, sizes, s, m)
+    parts = parallel(n_jobs)(delayed(_one_curve)(texts, labels[m], orders[s], test, sizes, s, m)
                                     for s in range(seeds) for m in models)
     rows = [frame for part in parts for frame in part]
     if not rows:

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import delayed
 from statsmodels.stats.proportion import proportion_confint
+
+from ..workers import parallel
 
 MAX_FALSE_POSITIVE_RATE = 0.05
 MIN_POWER = 0.80
@@ -32,7 +34,7 @@ def _rate(calibration: Calibration, kind: str, n_rep: int, seed: int, n_jobs: in
     def one(rep):
         return calibration.verdict(generate(np.random.default_rng([seed, rep, kind == "null"]))) == "supported"
 
-    hits = Parallel(n_jobs=n_jobs)(delayed(one)(rep) for rep in range(n_rep))
+    hits = parallel(n_jobs)(delayed(one)(rep) for rep in range(n_rep))
     return int(sum(hits)), n_rep
 
 

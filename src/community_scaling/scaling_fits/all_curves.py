@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
 
 from ..io import InputError
 from .bootstrap import bootstrap_fit
@@ -20,6 +20,7 @@ from .heterogeneity import slope_heterogeneity
 from .resampling import widening
 from .table import AGGREGATE, ERROR_RATES, KEY, _aligned, _replicate_matrices, check_table, noise_sources
 from .trends import TREND_RULE, classify_trend, upper_half_slope
+from ..workers import parallel
 
 
 @dataclass
@@ -128,7 +129,7 @@ def fit_all(table: pd.DataFrame, metric: str = "error", forms=DEFAULT_FORMS, n_b
     jobs = [(key, g.scale.to_numpy(float), g.value.to_numpy(float), g.seed.to_numpy(), aggregates.get(key[0]))
             for key, g in curves_in]
     started = time.perf_counter()
-    results = Parallel(n_jobs=n_jobs, batch_size=max(1, len(jobs) // (8 * max(1, abs(n_jobs)))))(
+    results = parallel(n_jobs, batch_size=max(1, len(jobs) // (8 * max(1, abs(n_jobs)))))(
         delayed(_fit_one)(key, n, e, s, agg, cfg, reps_of[key]) for key, n, e, s, agg in jobs)
     # named columns, so that a study in which no curve could be fitted still gives readable tables
     params = pd.DataFrame([r for res in results for r in res["params"]],

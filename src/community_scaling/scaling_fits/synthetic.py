@@ -6,12 +6,13 @@ import time
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
 
 from ..io import InputError
 from .bootstrap import bootstrap_fit
 from .forms import Context, get_form
 from .table import AGGREGATE
+from ..workers import parallel
 
 # the census study's swept sizes: 128 doubling to 131,072, then all 149,175 training rows
 CENSUS_SIZES = np.array([128 * 2 ** k for k in range(11)] + [149_175], float)
@@ -61,7 +62,7 @@ def interval_coverage(form="power_law_floor", params: dict | None = None, parame
     if parameter not in params:
         raise InputError(f"parameter {parameter!r} is not one of {sorted(params)}")
     started = time.perf_counter()
-    out = Parallel(n_jobs=n_jobs)(delayed(_coverage_rep)(r, form.name, params, parameter, n_boot, sizes, n_seeds,
+    out = parallel(n_jobs)(delayed(_coverage_rep)(r, form.name, params, parameter, n_boot, sizes, n_seeds,
                                                          noise_sd, seed_sd, interval, level, rng_seed)
                                   for r in range(n_rep))
     got = np.array([o for o in out if o is not None])
