@@ -89,16 +89,15 @@ def fit_batch(form, x, y, weights, theta0, lo, hi, f_scale, ctx, *, tol: dict = 
         g_scaled = np.where(held, 0.0, grad / scale)
         g_ok = np.max(np.abs(g_scaled), axis=1) < tol["gtol"]
         free = ~held
-        system = normal / scale[:, :, None] / scale[:, None, :]
-        system = np.where(free[:, :, None] & free[:, None, :], system, 0.0)
-        system = system + eye * (damping[act, None, None] + (~free)[:, :, None] * 1.0)
+        both_free = free[:, :, None] & free[:, None, :]
+        curvature = np.where(both_free, normal / scale[:, :, None] / scale[:, None, :], 0.0)
+        system = curvature + eye * (damping[act, None, None] + held[:, :, None])  # held rows: step 0
         step = np.linalg.solve(system, g_scaled[..., None])[..., 0] / scale
         trial = np.clip(th + np.where(free, step, 0.0), lo_in[act], hi_in[act])
         # decrease the quadratic model predicts: at the optimum to rounding, no trial is accepted
         s_scaled = (trial - th) * scale
         predicted = (np.einsum("bk,bk->b", g_scaled, s_scaled)
-                     - 0.5 * np.einsum("bk,bkl,bl->b", s_scaled, np.where(free[:, :, None] & free[:, None, :],
-                                                                          normal / scale[:, :, None] / scale[:, None, :], 0.0), s_scaled))
+                     - 0.5 * np.einsum("bk,bkl,bl->b", s_scaled, curvature, s_scaled))
         r_t, j_t, c_t = _evaluate(form, trial, x, y[act], w, ctx, f_scale[act])
         better = c_t < cost[act]
         decrease = cost[act] - np.where(better, c_t, cost[act])
