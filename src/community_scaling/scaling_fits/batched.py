@@ -6,8 +6,9 @@ per-row box bounds. Huber enters as iteratively reweighted least squares (weight
 whose fixed point is the Huber minimum. Parameters at a bound with the gradient pushing outwards
 are held there (an active set), the others take the damped step, projected into the box.
 A row stops only when the same standard as scipy's tight pass holds (fitting.TIGHT): the
-projected, scaled gradient or the step or the relative cost decrease below 1e-12 after an
-accepted step. scipy's least_squares (fitting.fit_curve) stays the reference the tests compare with.
+projected, scaled gradient, or (while the damping is small) the step, the relative cost
+decrease or the decrease the Gauss-Newton model predicts, below 1e-12. scipy's least_squares
+(fitting.fit_curve) stays the reference the tests compare with.
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ def fit_batch(form, x, y, weights, theta0, lo, hi, f_scale, ctx, *, tol: dict = 
         idx = act[better]
         theta[idx], r[idx], jac[idx], cost[idx] = trial[better], r_t[better], j_t[better], c_t[better]
         damping[act] = np.where(better, np.maximum(damping[act] / 3, 1e-12), damping[act] * 4)
+        # judged after the update (the damping and cost the next iteration would use)
         unclipped = np.all(trial == th + np.where(free, step, 0.0), axis=1)
         flat = (damping[act] < 1.0) & unclipped & (predicted < tol["ftol"] * cost[act])
         stop = g_ok | small | flat | (damping[act] > 1e12)  # unbounded damping: no step lowers the cost
