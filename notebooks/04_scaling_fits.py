@@ -30,7 +30,9 @@
 #   each resample also reweights the test rows (Poisson bootstrap, the same
 #   weights for every unit), because for small communities the finite test set,
 #   shared by every unit, is the larger source of noise. The table of curves
-#   says which source is larger for each.
+#   says which source is larger for each. All resamples of a curve are refitted
+#   at once (a batched Levenberg-Marquardt with the same loss and tolerances,
+#   checked against scipy's fitter in `tests/test_batched_fits.py`).
 # - **Trend labels**, by a rule fixed in advance: the slope of log error on
 #   log n over the upper half of the sizes, with a seed-bootstrap interval;
 #   "worsening" if wholly above 0, "plateaued" only if shown flat (within

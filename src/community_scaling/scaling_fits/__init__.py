@@ -29,7 +29,8 @@ from .all_curves import FitAllResult, fit_all
 from .baselines import BASELINES, MARGIN_RULE, aggregate_margins, extrapolation_margin, split_sizes
 from .bootstrap import BootstrapResult, bootstrap_fit
 from .exponents import GAP_RULE, community_exponents, exponent_samples, profile_fit
-from .extrapolation import CHOICE_RULE, ExtrapolationResult, FormChoice, choose_form, extrapolation_error
+from .extrapolation import (CHOICE_RULE, ExtrapolationResult, FormChoice, average_prediction, choose_form,
+                            extrapolation_error)
 from .fitting import HUBER_K, LOOSE, MAX_NFEV, MIN_F_SCALE, TIGHT, FitResult, fit_curve
 from .floors import FLOOR_RULE, floor_differences
 from .forms import (BROKEN_POWER_LAW, DEFAULT_FORMS, FORMS, M4, POWER_LAW_FLOOR, Context, Form, _m4_excess,
@@ -48,7 +49,7 @@ __all__ = [
     "REPLICATE_COLUMNS", "ROLF_PARAMS", "TABLE_COLUMNS", "TIGHT", "TREND_RULE",
     "BootstrapResult", "Context", "ExtrapolationResult", "FitAllResult", "FitResult", "Form", "FormChoice",
     "HeterogeneityResult", "RolfResult", "SlopeSamples", "TrendResult",
-    "aggregate_margins", "community_exponents", "exponent_samples", "extrapolation_margin", "joint_resamples",
+    "aggregate_margins", "average_prediction", "community_exponents", "exponent_samples", "extrapolation_margin", "joint_resamples",
     "profile_fit", "split_sizes", "bootstrap_fit", "bootstrap_interval", "check_table", "choose_form", "classify_trend", "extrapolation_error",
     "fit_all", "fit_curve", "fit_rolf", "floor_differences", "get_form", "interval_coverage", "make_context",
     "noise_sources", "seed_draws", "simulate_curve", "slope_heterogeneity", "synthetic_table", "true_curve",

@@ -75,7 +75,7 @@ def _fit_one(key, n, e, seeds, agg, cfg, reps=None) -> dict:
             pass
     try:
         boot = bootstrap_fit(n, e, seeds, cfg["boot_form"], n_boot=cfg["n_boot"], rng_seed=cfg["rng_seed"],
-                             interval=cfg["interval"], e_upper=cfg["e_upper"], e_replicates=reps)
+                             interval=cfg["interval"], e_upper=cfg["e_upper"], e_replicates=reps, solver=cfg["solver"])
         for row in boot.intervals.to_dict("records"):
             out["params"].append({**base, "form": cfg["boot_form"], **row, "success": boot.fit.success})
         curve["boot_failed"] = boot.n_failed
@@ -91,7 +91,8 @@ def _fit_one(key, n, e, seeds, agg, cfg, reps=None) -> dict:
 def fit_all(table: pd.DataFrame, metric: str = "error", forms=DEFAULT_FORMS, n_boot: int = 200, n_jobs: int = 2, *,
             holdout=2, boot_form: str = "power_law_floor", tol: float = 0.02, tie_tol: float = 0.002,
             interval: str = "cluster_t", rng_seed: int = 0, heterogeneity: bool = True,
-            e_upper: float | str | None = "auto", replicates: pd.DataFrame | None = None) -> FitAllResult:
+            e_upper: float | str | None = "auto", replicates: pd.DataFrame | None = None,
+            solver: str = "batched") -> FitAllResult:
     """Fit every (model, attribute, community) curve of `metric`.
 
     Per curve: the form chosen by extrapolation (choose_form, `holdout` largest sizes) with its
@@ -104,15 +105,18 @@ def fit_all(table: pd.DataFrame, metric: str = "error", forms=DEFAULT_FORMS, n_b
     `replicates` (columns model, scale, seed, attribute, community, replicate, value; replicate
     0..n_boot-1) are test-row resamples of `metric` (metrics.test_row_replicates): every
     bootstrap then resamples seeds and test rows together. Without them, seeds only.
+    `solver` refits the bootstrap resamples ("batched" at once, or "scipy" one by one; bootstrap_fit).
     """
     forms = tuple(get_form(f).name for f in forms)
     get_form(boot_form)
+    if solver not in ("batched", "scipy"):
+        raise InputError(f"solver {solver!r} unknown; use 'batched' or 'scipy'")
     if e_upper == "auto":
         e_upper = 1.0 if metric in ERROR_RATES else None
     widening(2, 0.95, interval)
     frame = check_table(table, metric)
     cfg = dict(forms=forms, holdout=holdout, boot_form=boot_form, n_boot=n_boot, rng_seed=rng_seed, tol=tol,
-               tie_tol=tie_tol, interval=interval, e_upper=e_upper)
+               tie_tol=tie_tol, interval=interval, e_upper=e_upper, solver=solver)
     replicate_sets = _replicate_matrices(replicates, n_boot)
     curves_in = [(key, g.sort_values(["seed", "scale"])) for key, g in frame.groupby(KEY, sort=True)]
     reps_of = {key: _aligned(replicate_sets, key, g) for key, g in curves_in}

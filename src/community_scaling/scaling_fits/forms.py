@@ -40,10 +40,17 @@ class Form:
     from_params: Callable  # (params, ctx) -> theta
     log_params: tuple[str, ...] = ()  # positive parameters whose intervals are scaled on the log scale
     reference: str = ""
+    batchable: bool = False  # log_model broadcasts over a batch of thetas (scaling_fits.batched)
 
     @property
     def n_params(self) -> int:
         return len(self.param_names)
+
+
+def _columns(*columns) -> np.ndarray:
+    """Jacobian columns stacked last: (points, params) for one theta, (batch, points, params) when
+    theta's entries are (batch, 1) arrays (scaling_fits.batched)."""
+    return np.stack(np.broadcast_arrays(*columns), axis=-1)
 
 
 def _floor_bound(ctx: Context) -> float:
@@ -64,7 +71,7 @@ def _plf_log_model(theta, x, ctx, jac=True):
     e = e_inf + p
     if not jac:
         return np.log(e), None
-    return np.log(e), np.column_stack([1 / e, p / e, -x * p / e])
+    return np.log(e), _columns(1 / e, p / e, -x * p / e)
 
 
 def _plf_bounds(ctx):
@@ -87,14 +94,14 @@ POWER_LAW_FLOOR = Form(
     log_model=_plf_log_model, bounds=_plf_bounds, starts=_plf_starts,
     to_params=lambda t, ctx: {"e_inf": t[0], "b": math.exp(t[1] + t[2] * ctx.log_n_ref), "c": t[2]},
     from_params=lambda p, ctx: np.array([p["e_inf"], math.log(p["b"]) - p["c"] * ctx.log_n_ref, p["c"]]),
-    log_params=("b",), reference="e(n) = e_inf + b n^-c")
+    log_params=("b",), reference="e(n) = e_inf + b n^-c", batchable=True)
 
 
 # broken power law, one break (Caballero et al. 2023, arXiv 2210.14891, eq. 1 with n = 1):
 # e = e_inf + b n^-c0 (1 + (n/d)^(1/f))^(-c1 f); internal (e_inf, log b', c0, c1, log d - log n_ref, log f)
 def _bpl_log_model(theta, x, ctx, jac=True):
     e_inf, log_b, c0, c1, xd, log_f = theta
-    f = math.exp(log_f)
+    f = np.exp(log_f)
     z = (x - xd) / f
     log_s = np.logaddexp(0.0, z)  # log(1 + (n/d)^(1/f)), overflow-safe
     log_p = log_b - c0 * x - c1 * f * log_s
@@ -103,8 +110,8 @@ def _bpl_log_model(theta, x, ctx, jac=True):
     if not jac:
         return np.log(e), None
     sig = expit(z)
-    dlogp = np.column_stack([np.ones_like(x), -x, -f * log_s, c1 * sig, -c1 * f * (log_s - z * sig)])
-    return np.log(e), np.column_stack([1 / e, (p / e)[:, None] * dlogp])
+    dlogp = _columns(np.ones_like(z), -x, -f * log_s, c1 * sig, -c1 * f * (log_s - z * sig))
+    return np.log(e), np.concatenate([(1 / e)[..., None], (p / e)[..., None] * dlogp], axis=-1)
 
 
 def _bpl_bounds(ctx):
@@ -147,7 +154,7 @@ BROKEN_POWER_LAW = Form(
     name="broken_power_law", param_names=("e_inf", "b", "c0", "c1", "d", "f"),
     log_model=_bpl_log_model, bounds=_bpl_bounds, starts=_bpl_starts,
     to_params=_bpl_to_params, from_params=_bpl_from_params, log_params=("b", "d", "f"),
-    reference="e(n) = e_inf + b n^-c0 (1 + (n/d)^(1/f))^(-c1 f)  (Caballero et al. 2023)")
+    reference="e(n) = e_inf + b n^-c0 (1 + (n/d)^(1/f))^(-c1 f)  (Caballero et al. 2023)", batchable=True)
 
 
 # M4 (Alabdulmohsin, Neyshabur & Zhai 2022, arXiv 2209.06640, eq. 4):
