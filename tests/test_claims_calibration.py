@@ -1,6 +1,6 @@
-"""A reduced calibration of every calibrated claim: fails when a claim's false-positive
-rate is clearly above 5% or its power clearly below 80% (Clopper-Pearson bounds over
-60 replicates). The full table (200 replicates) is benchmarks/claims_calibration.py."""
+"""A reduced calibration of every calibrated rule, each once, here only: fails when a rule's
+false-positive rate is clearly above 5% or its power clearly below 80% (Clopper-Pearson
+bounds over 60 replicates). The full table (200 replicates) is benchmarks/claims_calibration.py."""
 
 import pytest
 
