@@ -192,11 +192,11 @@ $(KERNEL_CONFIG): etc/ipython/ipython_kernel_config.py | $(ENV)
 	install -D -m 644 $< $@
 
 # ---- checks ----
-## Run the whole test suite (about 10 minutes on a quiet 2-core machine; the browser test needs chromium)
+## Run the whole test suite (budget: 10 minutes on a quiet 2-core machine; the browser test needs chromium)
 test: $(ENV) $(KERNEL_CONFIG)
 	$(PY) -m pytest
 
-## Run the tests that take seconds (no notebooks, no Make chain, no browser)
+## Run the tests that take seconds (no notebooks, no Make chain, no browser; about 2 minutes on 2 cores)
 test-fast: $(ENV)
 	$(PY) -m pytest -m "not slow"
 

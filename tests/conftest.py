@@ -33,9 +33,9 @@ def write_study(tmp_path):
 
 class SmokeBuild:
     """`make all` of the small study into a temporary folder, shared by the slow tests
-    that read a built site (the Make chain, the browser)."""
+    that read a built site (the Make chain, the browser, the reproduction test's first run)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, hash_seed: str = "0", fresh: bool = True):
         import shutil
         import sys
 
@@ -44,7 +44,26 @@ class SmokeBuild:
         self.study = "smoketest"
         self.study_file = folder / f"{self.study}.yaml"
         self.venv = Path(sys.executable).parent.parent
-        shutil.copy(PROJECT / "params" / "smoke.yaml", self.study_file)
+        self.hash_seed = hash_seed
+        self.studies = [self.study]  # the studies built under `out`
+        if fresh:
+            shutil.copy(PROJECT / "params" / "smoke.yaml", self.study_file)
+
+    def copy(self, folder: Path) -> "SmokeBuild":
+        """The build, study file included, copied to `folder` with its files' times (Make's
+        view of it stays up to date): for a test that changes a build without re-building it."""
+        import shutil
+
+        shutil.copytree(self.folder, folder)
+        return SmokeBuild(folder, self.hash_seed, fresh=False)
+
+    def clean_twin(self, folder: Path, hash_seed: str) -> "SmokeBuild":
+        """An unbuilt build of the same study file in `folder`, run under another hash seed."""
+        import shutil
+
+        folder.mkdir(parents=True)
+        shutil.copy(self.study_file, folder / self.study_file.name)
+        return SmokeBuild(folder, hash_seed, fresh=False)
 
     @property
     def reports(self) -> Path:
@@ -54,25 +73,29 @@ class SmokeBuild:
     def results(self) -> Path:
         return self.out / "results" / self.study
 
-    def make(self, *targets, dry=False) -> str:
+    def run(self, *arguments, study=None):
+        """make with these options and targets, for the small study or for `study` (its params/ file)
+        into the same OUT; the finished process, whatever its exit status."""
         import os
         import subprocess
 
-        args = ["make", "-C", str(PROJECT), *targets, f"STUDY={self.study}", f"STUDY_FILE={self.study_file}",
-                f"OUT={self.out}", f"VENV={self.venv}"]
-        if dry:
-            args.insert(1, "-n")
-        env = {**os.environ, "COMMUNITY_SCALING_OUTPUT": str(self.out), "PYTHONHASHSEED": "0"}
+        chosen = [f"STUDY={study}"] if study else [f"STUDY={self.study}", f"STUDY_FILE={self.study_file}"]
+        args = ["make", "-C", str(PROJECT), *arguments, *chosen, f"OUT={self.out}", f"VENV={self.venv}"]
+        env = {**os.environ, "COMMUNITY_SCALING_OUTPUT": str(self.out), "PYTHONHASHSEED": self.hash_seed}
         if SHARED_DATA.exists():
             env["COMMUNITY_SCALING_DATA"] = str(SHARED_DATA)
-        result = subprocess.run(args, capture_output=True, text=True, env=env)
+        return subprocess.run(args, capture_output=True, text=True, env=env)
+
+    def make(self, *targets, dry=False, study=None) -> str:
+        """make that must succeed; its output (stdout, then stderr)."""
+        result = self.run(*(["-n"] if dry else []), *targets, study=study)
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
         return result.stdout + result.stderr
 
 
 @pytest.fixture(scope="session")
 def smoke_build(tmp_path_factory) -> SmokeBuild:
-    """The small study built once per session; tests that change it leave it built."""
+    """The small study built once per session; read it, or change a copy (`smoke_build.copy`)."""
     import sys
 
     # make needs the environment stamp it normally creates; the tests run inside that environment.
@@ -81,4 +104,16 @@ def smoke_build(tmp_path_factory) -> SmokeBuild:
         pytest.skip(f"not inside the project environment ({stamp} missing); run `make test`")
     build = SmokeBuild(tmp_path_factory.mktemp("smoke-build"))
     build.output = build.make("all")
+    return build
+
+
+@pytest.fixture(scope="session")
+def two_study_build(smoke_build, tmp_path_factory) -> SmokeBuild:
+    """A copy of the smoke build with the published-results study llm_multilingual built beside
+    it into one site (its first make's output in `.output`), for the pipeline and browser tests."""
+    if not SHARED_DATA.exists():
+        pytest.skip("the mirror of the published results (../shared/data) is not here")
+    build = smoke_build.copy(tmp_path_factory.mktemp("two-studies") / "build")
+    build.output = build.make("all", study="llm_multilingual")
+    build.studies = [build.study, "llm_multilingual"]
     return build

@@ -1,6 +1,6 @@
 """C1 (power law against baselines) and C3 (communities left behind): known answers, the
-cases the old tests confused (a higher floor, a community at its floor, a faster one), and a
-reduced null calibration and power."""
+cases the old tests confused (a higher floor, a community at its floor, a faster one); their
+calibration is in test_claims_calibration.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from community_scaling import claims
 from community_scaling import scaling_fits as sf
 from community_scaling.claims import c1_aggregate_power_law as c1, c3_communities_left_behind as c3
 from community_scaling.io import InputError
@@ -79,11 +78,3 @@ def test_c3_without_slower_communities_is_not_supported_and_missing_aggregate_is
     assert (exponents.reason == "no aggregate curve for this model").all()
     assert c3.evaluate(exponents).verdict == "not applicable"
 
-
-@pytest.mark.slow
-@pytest.mark.parametrize("claim", ["C1", "C3"])
-def test_reduced_calibration(claim):
-    module = claims.module(claim)
-    row = claims.calibrate(claim, module.CALIBRATION, n_rep=60, seed=1, n_jobs=1)
-    assert row["false_positive_rate_low"] <= claims.MAX_FALSE_POSITIVE_RATE, row
-    assert row["power_high"] >= claims.MIN_POWER, row

@@ -1,5 +1,5 @@
 """C6 (diminishing returns) and C7 (small models): losses with joint resamples, the curvature
-test, the served share, reproducible cost, and the claims' calibration."""
+test, the served share and reproducible cost (their calibration: test_claims_calibration.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from community_scaling import claims, error_draws, ingest, study, sweep, synthetic_compute
+from community_scaling import error_draws, ingest, study, sweep, synthetic_compute
 from community_scaling.claims import c6_diminishing_returns as c6, c7_small_models as c7
 from community_scaling.diminishing_returns import curvature
 from community_scaling.error_draws import LossDraws
@@ -160,15 +160,3 @@ def test_study_rejects_bad_capacity():
                                   "capacity": {"gradient_boosting": {"max_iter": [1, 2, 3]}}}}, "x",
                        study.paths.PARAMS_DIR / "x.yaml")
 
-
-@pytest.mark.slow
-@pytest.mark.parametrize("module", [c6, c7], ids=["C6", "C7"])
-def test_calibration_reduced(module):
-    """60 replicates each: fails when the false-positive rate is clearly above 5% or power clearly below 80%."""
-    from statsmodels.stats.proportion import proportion_confint
-
-    result = claims.calibrate(module.SPEC.id, module.CALIBRATION, n_rep=60, seed=11)
-    fp = round(result["false_positive_rate"] * 60)
-    power = round(result["power"] * 60)
-    assert proportion_confint(fp, 60, alpha=0.05, method="beta")[0] <= claims.MAX_FALSE_POSITIVE_RATE, result
-    assert proportion_confint(power, 60, alpha=0.05, method="beta")[1] >= claims.MIN_POWER, result

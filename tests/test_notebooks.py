@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from community_scaling import claims, pipeline
+from community_scaling import claims, pipeline, study
 from community_scaling.io import read_parquet_metadata
 from community_scaling.study import NOTEBOOK_PARAMETERS
 
@@ -66,9 +66,55 @@ def _env(tmp_path):
     return {**os.environ, "COMMUNITY_SCALING_OUTPUT": str(tmp_path / "out"), "PYTHONHASHSEED": "0"}
 
 
+# nbval runs each kind's notebooks on a small study: the smoke study, and these over the mirror
+# (fewer families, resamples, seeds and shuffles than the real studies; the same code paths).
+NBVAL_STUDIES = {
+    "sweep": None,  # the notebooks' own default, params/smoke.yaml
+    "published_results": {"study": {"title": "nbval: BLOOM on the multilingual tasks (small)",
+                                    "kind": "published_results"},
+                          "published": {"source": "lm_eval_multilingual", "families": ["bloom"], "draws": 20}},
+    "rater_labels": {"study": {"title": "nbval: POPQUORN by race (small)", "kind": "rater_labels"},
+                     "raters": {"source": "popquorn", "attribute": "race", "positive_from": 3, "seeds": 2,
+                                "bootstrap": 20, "permutations": 19, "conflict_permutations": 5},
+                     "fits": {"bootstrap": 20}},
+}
+
+
+def _notebooks_on_small_studies(folder: Path) -> list[Path]:
+    """Each source notebook, copied into `folder` with its kind's small study set in its parameters cell
+    (what papermill would inject); 08_claims runs once, on the smoke study, as in the declared order."""
+    kinds = {s.notebook: kind for kind in reversed(list(pipeline.PIPELINES)) for s in pipeline.PIPELINES[kind]}
+    copies = []
+    for source in SOURCES:
+        notebook = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+        config = NBVAL_STUDIES[kinds[source.stem]]
+        if config is not None:
+            name = f"nbval_{kinds[source.stem]}"
+            study_file = folder / f"{name}.yaml"
+            study_file.write_text(yaml.safe_dump(config))
+            cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+            cell.source = f'study = "{name}"\nstudy_file = "{study_file}"\noutput_root = ""\n'
+        copies.append(folder / source.with_suffix(".ipynb").name)
+        nbformat.write(notebook, copies[-1])
+    return copies
+
+
+def test_nbval_runs_a_valid_small_study_of_every_kind(tmp_path):
+    assert set(NBVAL_STUDIES) == set(pipeline.PIPELINES)
+    _notebooks_on_small_studies(tmp_path)
+    for kind, config in NBVAL_STUDIES.items():
+        if config is not None:
+            assert study.load(f"nbval_{kind}", tmp_path / f"nbval_{kind}.yaml")["study"]["kind"] == kind
+    parameters = [next(c for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code").source
+                  for p in sorted(tmp_path.glob("*.ipynb"))]
+    assert [re.search(r'study = "(\w+)"', p).group(1) for p in parameters] == \
+        ["smoke"] * 8 + ["nbval_published_results"] * 2 + ["nbval_rater_labels"] * 3
+
+
 @pytest.mark.slow
 def test_notebooks_run_under_nbval(tmp_path):
-    notebooks = [str(p.with_suffix(".ipynb")) for p in SOURCES]
+    notebooks = [str(p) for p in _notebooks_on_small_studies(tmp_path)]
+    assert len(notebooks) == len(SOURCES)
     result = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
                              "-q", "--rootdir", str(tmp_path), *notebooks], cwd=tmp_path, env=_env(tmp_path),
                             capture_output=True, text=True)
@@ -76,7 +122,7 @@ def test_notebooks_run_under_nbval(tmp_path):
 
 
 @pytest.mark.slow
-def test_make_chain_end_to_end(smoke_build):
+def test_make_chain_end_to_end(smoke_build, tmp_path):
     build = smoke_build
     reports, results = build.reports, build.results
     # The build's output is the reader's progress, not noise: no warning from a Jupyter application
@@ -112,7 +158,11 @@ def test_make_chain_end_to_end(smoke_build):
     assert "papermill" not in build.make("all", dry=True)
 
     # A figure-only change re-runs the notebooks that draw, never the sweep. (A real run: Make
-    # re-reads the section stamps' times after validating, which a dry run cannot.)
+    # re-reads the section stamps' times after validating, which a dry run cannot.) On a copy,
+    # so the shared build stays as built; the copy is up to date as the original was.
+    build = smoke_build.copy(tmp_path / "changed")
+    reports, results = build.reports, build.results
+    assert "papermill" not in build.make("all", dry=True)
     units_before = {p: p.stat().st_mtime_ns for p in (results / "units").iterdir()}
     executed = lambda: {n: (reports / "notebooks" / f"{n}.ipynb").stat().st_mtime_ns for n in SWEEP_NOTEBOOKS}
     before = executed()

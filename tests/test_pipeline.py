@@ -66,32 +66,24 @@ def test_a_kind_the_makefile_misread_is_an_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_studies_of_different_kinds_build_into_one_site(smoke_build):
+def test_two_studies_of_different_kinds_build_into_one_site(two_study_build):
     """The Make chain builds a published-results study beside the sweep study; the front page and
     the cross-study ledger hold both; a second make does nothing."""
-    import os
-
     import pandas as pd
 
     from community_scaling import claims
 
-    shared = PROJECT.parent / "shared" / "data"
-    if not shared.exists():
-        pytest.skip("the mirror of the published results (../shared/data) is not here")
-    out = smoke_build.out
-    env = {**os.environ, "COMMUNITY_SCALING_OUTPUT": str(out), "COMMUNITY_SCALING_DATA": str(shared)}
-    command = ["make", "-C", str(PROJECT), "all", "STUDY=llm_multilingual", f"OUT={out}", f"VENV={VENV}"]
-    first = subprocess.run(command, capture_output=True, text=True, env=env)
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    assert "papermill 22_model_size.ipynb [llm_multilingual]" in first.stdout
+    build = two_study_build  # the smoke build copied, then `make all STUDY=llm_multilingual` into its OUT
+    out = build.out
+    assert "papermill 22_model_size.ipynb [llm_multilingual]" in build.output
     ledger = pd.read_csv(out / "results" / "cross_study_ledger.csv")
-    assert set(ledger.study) == {smoke_build.study, "llm_multilingual"}
+    assert set(ledger.study) == {build.study, "llm_multilingual"}
     assert ledger.groupby("study").claim.apply(sorted).map(len).eq(7).all()
     published = ledger[ledger.study == "llm_multilingual"].set_index("claim").verdict
     assert published["C2"] == published["C5"] == "not applicable"  # no growing data, no measured values
     assert set(published) <= set(claims.VERDICTS)
     front = (out / "reports" / "index.html").read_text()
-    assert 'href="llm_multilingual/index.html"' in front and f'href="{smoke_build.study}/index.html"' in front
+    assert 'href="llm_multilingual/index.html"' in front and f'href="{build.study}/index.html"' in front
     assert "Where studies disagree" in front
-    second = subprocess.run(command, capture_output=True, text=True, env=env)
-    assert second.returncode == 0 and "papermill" not in second.stdout, second.stdout[-2000:]
+    second = build.make("all", study="llm_multilingual")
+    assert "papermill" not in second, second[-2000:]

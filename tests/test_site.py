@@ -19,23 +19,33 @@ def browser():
         yield chromium
 
 
+@pytest.fixture
+def site(request):
+    """The two-study site (a sweep and a published-results study) where the mirror allows, else the smoke site."""
+    try:
+        return request.getfixturevalue("two_study_build")
+    except pytest.skip.Exception:
+        return request.getfixturevalue("smoke_build")
+
+
 @pytest.mark.slow
 @needs_browser
-def test_site_in_a_real_browser(smoke_build, browser):
-    reports = smoke_build.out / "reports"
+def test_site_in_a_real_browser(site, browser):
+    reports = site.out / "reports"
     report = check_site(reports, browser)
     assert not report.problems, "\n".join(report.problems)
     pages = set(report.pages)
-    # the front page, the study page and every rendered notebook were reached by following links
-    assert {"index.html", f"{smoke_build.study}/index.html"} <= pages
-    assert {f"{smoke_build.study}/html/{p.name}" for p in (smoke_build.reports / "html").glob("*.html")} <= pages
-    figures = list((smoke_build.reports / "figures").glob("*.png"))
-    assert report.images_loaded >= len(figures) > 0  # every figure is shown on the study page, and loads
+    # the front page, each study's page and every rendered notebook were reached by following links
+    assert {"index.html"} | {f"{study}/index.html" for study in site.studies} <= pages
+    for study in site.studies:
+        assert {f"{study}/html/{p.name}" for p in (reports / study / "html").glob("*.html")} <= pages, study
+    figures = [p for study in site.studies for p in (reports / study / "figures").glob("*.png")]
+    assert report.images_loaded >= len(figures) > 0  # every figure is shown on its study page, and loads
 
     for name, page in (("smoke_front_page", reports / "index.html"),
-                       ("smoke_study_page", smoke_build.reports / "index.html")):
+                       ("smoke_study_page", site.reports / "index.html")):
         browser.visit(page.as_uri())
-        shot = browser.screenshot(smoke_build.out / "screenshots" / f"{name}.png")
+        shot = browser.screenshot(site.out / "screenshots" / f"{name}.png")
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
 
 
