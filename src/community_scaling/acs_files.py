@@ -135,6 +135,8 @@ class Checksums:
 def ensure(data: dict, study_file: Path, cache: str | Path | None = None, timeout: float = 120) -> dict[str, str]:
     """Every person file of the study present and checked: fetched from the Census zips
     when missing (pooch, via downloads.fetch_url). Returns {relative path: sha256}."""
+    from .ingest import csv_header_checks
+
     checks = Checksums(data, study_file)
     year, horizon = data["acs_year"], data["acs_horizon"]
     where = folder(year, horizon, cache)
@@ -149,8 +151,15 @@ def ensure(data: dict, study_file: Path, cache: str | Path | None = None, timeou
             checks.check(archive, downloaded)
             _extract(downloaded, path.name, where)
             downloaded.unlink()  # the extracted file is what is read and checked from now on
+        csv_header_checks(path)  # before its hash is checked or, on first use, recorded
         hashes[f"acs/{year}/{horizon}/{path.name}"] = checks.check(path.name, path)
     return hashes
+
+
+def unpinned(data: dict, study_file: Path, cache: str | Path | None = None) -> list[str]:
+    """The person files whose hash neither the study file nor its record holds yet."""
+    checks = Checksums(data, study_file)
+    return [path.name for path in expected_files(data, cache) if checks.expected(path.name) is None]
 
 
 def _extract(archive: Path, member: str, where: Path) -> Path:

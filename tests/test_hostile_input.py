@@ -1,0 +1,92 @@
+"""Issue 22, bad input on every kind: hostile text never becomes markup, a truncated ACS
+file is refused before its hash is pinned, and trust on first use is said on make's console."""
+
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+from community_scaling import acs_files, safe_markdown, study
+from community_scaling.io import InputError
+from community_scaling.paths import PROJECT_ROOT
+from conftest import SHARED_DATA
+
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+HOSTILE_TITLE = "<script>document.body.id=String.fromCharCode(80,87,78)</script> T"
+
+ACS_SAMPLE = SHARED_DATA / "acs" / "2017" / "1-Year" / "psam_p01.csv"
+needs_acs = pytest.mark.skipif(not ACS_SAMPLE.exists(), reason="needs the ACS sample in ../shared/data")
+
+
+def test_markdown_shows_tags_as_text_and_keeps_its_own_markup():
+    html = safe_markdown.Markdown(f"- **Study:** {HOSTILE_TITLE}\n- community `<b>D</b>` and <b>D</b>")._repr_html_()
+    assert "<script" not in html and "<b>D</b>" not in html
+    assert "&lt;script&gt;" in html and "&lt;b&gt;D&lt;/b&gt;" in html
+    assert "<strong>Study:</strong>" in html and "<li>" in html  # Markdown itself still renders
+
+
+def test_pandas_tables_escape_community_names():
+    html = pd.DataFrame({"community": ["<b>D</b>", HOSTILE_TITLE], "n": [1, 2]})._repr_html_()
+    assert "<b>D</b>" not in html and "<script" not in html and "&lt;b&gt;D&lt;/b&gt;" in html
+
+
+def test_no_notebook_shows_markup_by_a_road_that_does_not_escape():
+    """IPython's Markdown and HTML pass tags through; a Styler does not escape unless told."""
+    for source in sorted(NOTEBOOKS.glob("*.py")):
+        text = source.read_text()
+        for road in ("import Markdown", "Markdown, ", "import HTML", ", HTML", ".style.", "to_html("):
+            assert road not in text.replace("safe_markdown import Markdown", ""), f"{source.name} uses {road!r}"
+
+
+def _acs_study(tmp_path, **data):
+    config = {"data": {"source": "acs", "acs_year": 2017, "acs_states": ["AL"], "acs_task": "ACSIncome",
+                       "communities": ["race", "sex"], **data},
+              "evaluation": {"min_count": 20, "min_positives": 3},
+              "sweep": {"sizes": [100, 200, "all"], "seeds": 2, "models": {"logistic_regression": {}}},
+              "fits": {"bootstrap": 10, "holdout_sizes": 1}}
+    path = tmp_path / "acshostile.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def _truncated_copy(cache, keep_lines=3001):
+    """The mirror's person file cut in the middle of data row `keep_lines - 1`."""
+    target = cache / "acs" / "2017" / "1-Year" / ACS_SAMPLE.name
+    target.parent.mkdir(parents=True)
+    lines = ACS_SAMPLE.read_bytes().splitlines(keepends=True)
+    target.write_bytes(b"".join(lines[:keep_lines]) + lines[keep_lines][: len(lines[keep_lines]) // 2])
+    return target
+
+
+@needs_acs
+def test_a_truncated_acs_file_is_an_error_naming_it_and_is_never_pinned(tmp_path):
+    cache = tmp_path / "cache"
+    truncated = _truncated_copy(cache)
+    s = study.load("acshostile", _acs_study(tmp_path, acs_trust_on_first_use=True))
+    with pytest.raises(InputError, match=rf"{truncated}: its last line has \d+ of \d+ fields and no line end"):
+        acs_files.ensure(s["data"], s.file, cache=cache)
+    assert not acs_files.record_file(s.file).exists()
+
+
+@needs_acs
+def test_the_reader_itself_refuses_a_truncated_person_file(tmp_path):
+    from community_scaling import acs
+
+    truncated = _truncated_copy(tmp_path / "cache")
+    with pytest.raises(InputError, match=str(truncated)):
+        acs.read_person_file(truncated, acs.task("ACSIncome"))
+
+
+@needs_acs
+def test_trust_on_first_use_is_said_on_makes_console(tmp_path, monkeypatch, capsys):
+    cache = tmp_path / "cache"
+    (cache / "acs" / "2017" / "1-Year").mkdir(parents=True)
+    shutil.copy(ACS_SAMPLE, cache / "acs" / "2017" / "1-Year")
+    monkeypatch.setenv("COMMUNITY_SCALING_DATA", str(cache))
+    file = _acs_study(tmp_path, acs_trust_on_first_use=True)
+    study.main(["acshostile", "--study-file", str(file)])
+    assert "TRUST ON FIRST USE: psam_p01.csv" in capsys.readouterr().err
+    acs_files.ensure(study.load("acshostile", file)["data"], file)  # the record now holds it
+    study.main(["acshostile", "--study-file", str(file)])
+    assert "TRUST ON FIRST USE" not in capsys.readouterr().err
