@@ -90,3 +90,41 @@ def test_trust_on_first_use_is_said_on_makes_console(tmp_path, monkeypatch, caps
     acs_files.ensure(study.load("acshostile", file)["data"], file)  # the record now holds it
     study.main(["acshostile", "--study-file", str(file)])
     assert "TRUST ON FIRST USE" not in capsys.readouterr().err
+
+
+def _rendered_page(tmp_path, markdown_import: str):
+    """A notebook that shows the hostile title and community as the notebooks do, executed and
+    rendered to HTML with the site's nbconvert template (what `make` does, minus the study)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    code = (f"{markdown_import}\nfrom IPython.display import display\nimport pandas as pd\n"
+            f"display(Markdown('- **Study:** ' + {HOSTILE_TITLE!r} + '\\n- **Smallest:** <b>D</b>'))\n"
+            "display(pd.DataFrame({'community': ['<b>D</b>'], 'n': [3]}))")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
+    exporter = HTMLExporter(template_name="compendium",
+                            extra_template_basedirs=[str(PROJECT_ROOT / "src/community_scaling/templates/nbconvert")])
+    page = tmp_path / f"{len(list(tmp_path.glob('*.html')))}.html"
+    page.write_text(exporter.from_notebook_node(notebook)[0])
+    return page
+
+
+INJECTED = ("[document.body.id, [...document.querySelectorAll('b')].filter(e => e.textContent === 'D').length,"
+            " document.body.innerText.includes('<b>D</b>')]")
+
+
+@pytest.mark.slow
+def test_hostile_title_and_community_run_nothing_in_the_browser(tmp_path):
+    from community_scaling.site_check import INSTALL_HINT, Chromium, find_chromium
+
+    if find_chromium() is None:
+        pytest.skip(INSTALL_HINT)
+    safe = _rendered_page(tmp_path, "from community_scaling.safe_markdown import Markdown")
+    raw = _rendered_page(tmp_path, "from IPython.display import Markdown")
+    with Chromium() as browser:
+        browser.visit(raw.as_uri())
+        assert browser.evaluate(INJECTED)[:2] == ["PWN", 1]  # the check sees an injection when there is one
+        browser.visit(safe.as_uri())
+        assert browser.evaluate(INJECTED) == ["", 0, True]  # no script ran, no element made; the text is shown
