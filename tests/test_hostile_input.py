@@ -128,3 +128,28 @@ def test_hostile_title_and_community_run_nothing_in_the_browser(tmp_path):
         assert browser.evaluate(INJECTED)[:2] == ["PWN", 1]  # the check sees an injection when there is one
         browser.visit(safe.as_uri())
         assert browser.evaluate(INJECTED) == ["", 0, True]  # no script ran, no element made; the text is shown
+
+
+def test_a_corrupt_cached_published_file_is_named_with_both_hashes(tmp_path, monkeypatch):
+    """Offline, with a damaged copy in the cache: not "save it as <the path that already exists>"."""
+    import pooch
+
+    from community_scaling import build_all, downloads
+    from community_scaling.io import sha256_file
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("no network")
+
+    name = "llm_evals/bigscience/evaluation/results/tr11/bloom1b3/bslmeval.json"  # one of bloom_flores
+    cached = tmp_path / name
+    cached.parent.mkdir(parents=True)
+    cached.write_text('{"results": "cut sho')
+    monkeypatch.setenv("COMMUNITY_SCALING_DATA", str(tmp_path))
+    monkeypatch.setattr(pooch, "retrieve", offline)
+    with pytest.raises(InputError) as info:
+        downloads.fetch(name)
+    message, digest = str(info.value), downloads.REGISTRY[name][1]
+    assert f"the cached copy at {cached} has sha256 {sha256_file(cached)}, expected {digest}" in message
+    assert f"Delete {cached}" in message and "save it as" not in message
+    reported = [m for m in build_all.missing_data("bloom_flores") if m["file"] == name]
+    assert sha256_file(cached) in reported[0]["error"] and str(cached) in reported[0]["error"]
