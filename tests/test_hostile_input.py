@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from community_scaling import acs_files, safe_markdown, study
-from community_scaling.io import InputError
+from community_scaling.io import InputError, sha256_file
 from community_scaling.paths import PROJECT_ROOT
 from conftest import SHARED_DATA
 
@@ -135,7 +135,6 @@ def test_a_corrupt_cached_published_file_is_named_with_both_hashes(tmp_path, mon
     import pooch
 
     from community_scaling import build_all, downloads
-    from community_scaling.io import sha256_file
 
     def offline(*args, **kwargs):
         raise ConnectionError("no network")
@@ -153,3 +152,64 @@ def test_a_corrupt_cached_published_file_is_named_with_both_hashes(tmp_path, mon
     assert f"Delete {cached}" in message and "save it as" not in message
     reported = [m for m in build_all.missing_data("bloom_flores") if m["file"] == name]
     assert sha256_file(cached) in reported[0]["error"] and str(cached) in reported[0]["error"]
+
+
+def _older_copy_with_other_content(data, tmp_path):
+    """What `cp -p` of another file does: new content, an older modification time, same size."""
+    import os
+
+    before = data.stat()
+    text = data.read_text()
+    replacement = tmp_path / "replacement.csv"
+    replacement.write_text(text.replace("yes", "Yes", 1).replace("no", "No", 1) if "yes" in text else text[::-1])
+    os.utime(replacement, ns=(before.st_atime_ns, before.st_mtime_ns - 10**9))
+    os.replace(replacement, data)
+    assert data.stat().st_mtime_ns < before.st_mtime_ns and data.stat().st_size == before.st_size
+
+
+def test_the_input_stamp_follows_content_not_times(tmp_path):
+    from community_scaling import input_stamp
+
+    data, stamps = tmp_path / "people.csv", tmp_path / "stamps"
+    data.write_text("label,group\nyes,a\nno,b\n")
+    stamps.mkdir()
+    (stamps / input_stamp.LIST).write_text(f"{data}\n")
+    assert input_stamp.refresh(stamps) is False  # first sight: the stamp is written, nothing is stale
+    stamp = stamps / input_stamp.STAMP
+    first = stamp.stat().st_mtime_ns
+    assert input_stamp.refresh(stamps) is False and stamp.stat().st_mtime_ns == first  # no-op
+    _older_copy_with_other_content(data, tmp_path)
+    assert input_stamp.refresh(stamps) is True
+    assert stamp.read_text().split()[0] == sha256_file(data) and stamp.stat().st_mtime_ns > first
+
+
+def test_a_no_op_refresh_hashes_nothing(tmp_path, monkeypatch):
+    from community_scaling import input_stamp
+
+    data, stamps = tmp_path / "people.csv", tmp_path / "stamps"
+    data.write_text("label\nyes\n")
+    stamps.mkdir()
+    (stamps / input_stamp.LIST).write_text(f"{data}\n")
+    input_stamp.refresh(stamps)
+
+    def refuse(path):
+        raise AssertionError(f"hashed {path} again")
+
+    monkeypatch.setattr(input_stamp, "sha256_file", refuse)
+    assert input_stamp.refresh(stamps) is False
+
+
+@pytest.mark.slow
+def test_an_older_copy_with_other_content_reruns_ingest(tmp_path):
+    from test_make_safety import _file_study, _needs_environment, _study_args, make
+
+    _needs_environment()
+    study_file = _file_study(tmp_path)
+    ingest = tmp_path / "out" / "reports" / "filestudy" / "notebooks" / "01_ingest.ipynb"
+    args = [str(ingest), *_study_args(tmp_path, study_file)]
+    assert make(*args).returncode == 0 and ingest.exists()
+    assert "papermill 01_ingest" not in make("-n", *args).stdout  # up to date
+    _older_copy_with_other_content(tmp_path / "people.csv", tmp_path)
+    rerun = make(*args)
+    assert rerun.returncode == 0 and "papermill 01_ingest" in rerun.stdout, rerun.stdout + rerun.stderr
+    assert "papermill 01_ingest" not in make(*args).stdout  # and then up to date again
