@@ -213,3 +213,21 @@ def test_an_older_copy_with_other_content_reruns_ingest(tmp_path):
     rerun = make(*args)
     assert rerun.returncode == 0 and "papermill 01_ingest" in rerun.stdout, rerun.stdout + rerun.stderr
     assert "papermill 01_ingest" not in make(*args).stdout  # and then up to date again
+
+
+def test_a_swapped_dices_copy_is_caught_by_its_first_hash(tmp_path):
+    """DICES publishes no checksum: the first copy's sha256 is recorded, a different later copy refused."""
+    from community_scaling import rater_labels
+
+    copy = tmp_path / "dices" / "diverse_safety_adversarial_dialog_350.csv"
+    copy.parent.mkdir()
+    copy.write_text("rater_id,item_id,Q_overall\n1,1,Yes\n")
+    study_file = tmp_path / "dicesstudy.yaml"
+    rater_labels.check_first_hashes({str(copy): sha256_file(copy)}, study_file)
+    record = acs_files.record_file(study_file)
+    assert acs_files.read_record(record) == {copy.name: sha256_file(copy)}
+    rater_labels.check_first_hashes({str(copy): sha256_file(copy)}, study_file)  # the same copy passes
+    first = sha256_file(copy)
+    copy.write_text("rater_id,item_id,Q_overall\n1,1,No\n")
+    with pytest.raises(InputError, match=rf"{copy}: sha256 {sha256_file(copy)} does not match {first} pinned in {record}"):
+        rater_labels.check_first_hashes({str(copy): sha256_file(copy)}, study_file)
