@@ -231,3 +231,30 @@ def test_a_swapped_dices_copy_is_caught_by_its_first_hash(tmp_path):
     copy.write_text("rater_id,item_id,Q_overall\n1,1,No\n")
     with pytest.raises(InputError, match=rf"{copy}: sha256 {sha256_file(copy)} does not match {first} pinned in {record}"):
         rater_labels.check_first_hashes({str(copy): sha256_file(copy)}, study_file)
+
+
+@pytest.mark.slow
+def test_the_ingest_page_make_renders_shows_hostile_text_as_text(tmp_path):
+    """The real road: make runs 01_ingest on a study whose title and community name are markup,
+    renders its HTML with the site's template, and the browser finds no injected element."""
+    from community_scaling.site_check import INSTALL_HINT, Chromium, find_chromium
+    from test_make_safety import _file_study, _needs_environment, _study_args, make
+
+    _needs_environment()
+    if find_chromium() is None:
+        pytest.skip(INSTALL_HINT)
+    study_file = _file_study(tmp_path)
+    config = yaml.safe_load(study_file.read_text())
+    config["study"] = {"title": HOSTILE_TITLE}
+    study_file.write_text(yaml.safe_dump(config))
+    data = tmp_path / "people.csv"
+    frame = pd.read_csv(data)
+    frame.assign(group=frame.group.map({"a": "<b>D</b>", "b": "b"})).to_csv(data, index=False)
+    page = tmp_path / "out" / "reports" / "filestudy" / "html" / "01_ingest.html"
+    built = make(str(page), *_study_args(tmp_path, study_file))
+    assert built.returncode == 0, built.stderr
+    with Chromium() as browser:
+        browser.visit(page.as_uri())
+        body_id, bold_d, shown = browser.evaluate(INJECTED)
+        assert (body_id, bold_d) == ("", 0) and shown
+        assert HOSTILE_TITLE.split(" T")[0] in browser.evaluate("document.body.innerText")
