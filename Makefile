@@ -106,9 +106,9 @@ define locked
 	  exit $$status; }
 endef
 
-# The raw data files the study reads, as the last validation listed them: editing the data
-# re-runs ingest and everything after it.
-INPUT_FILES := $(wildcard $(shell cat $(STAMPS)/input_files.txt 2>/dev/null))
+# The sha256 of the raw data files the study reads (input_stamp.py): a change of content, not
+# of time, re-runs ingest and everything after it. Refreshed on every run, dry runs too (+).
+INPUT_STAMP := $(STAMPS)/input_sha256.txt
 NOTEBOOKS = $(NOTEBOOKS_$(KIND))
 
 SITE := $(ROOT)/reports/index.html
@@ -156,6 +156,9 @@ $(STAMPS)/.validated: $(STUDY_FILE) src/community_scaling/study.py | $(ENV)
 	mkdir -p $(STAMPS) && touch $@
 	$(PY) -m community_scaling.study $(STUDY) --stamps $(STAMPS) --study-file $(abspath $(STUDY_FILE)) --kind $(KIND)
 $(STAMPS)/%.json: $(STAMPS)/.validated ;
+$(INPUT_STAMP): $(STAMPS)/.validated FORCE | $(ENV)
+	+@$(PY) -m community_scaling.input_stamp $(STAMPS)
+FORCE:
 
 # ---- source notebooks: jupytext percent scripts are the source, .ipynb is paired ----
 ## Regenerate the paired .ipynb files from the jupytext .py sources

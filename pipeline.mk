@@ -7,7 +7,7 @@ NOTEBOOKS_rater_labels := 31_rater_labels 32_agreement 33_rater_curves 08_claims
 
 ifeq ($(KIND),sweep)
 $(NB)/01_ingest.ipynb $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet &: \
-  notebooks/01_ingest.ipynb $(call section,data evaluation) $(SRC) $(INPUT_FILES)
+  notebooks/01_ingest.ipynb $(call section,data evaluation) $(SRC) $(INPUT_STAMP)
 	$(papermill)
 
 $(NB)/02_communities.ipynb $(RESULTS)/claims_02_communities.parquet &: \
@@ -41,7 +41,7 @@ endif
 
 ifeq ($(KIND),published_results)
 $(NB)/21_published_results.ipynb $(RESULTS)/evaluations.parquet $(RESULTS)/compute.parquet $(RESULTS)/datasheet.parquet &: \
-  notebooks/21_published_results.ipynb $(call section,published figures) $(SRC) $(INPUT_FILES)
+  notebooks/21_published_results.ipynb $(call section,published figures) $(SRC) $(INPUT_STAMP)
 	$(papermill)
 
 $(NB)/22_model_size.ipynb $(RESULTS)/claims_22_model_size.parquet &: \
@@ -55,7 +55,7 @@ endif
 
 ifeq ($(KIND),rater_labels)
 $(NB)/31_rater_labels.ipynb $(RESULTS)/ratings.parquet $(RESULTS)/raters.parquet $(RESULTS)/items.parquet $(RESULTS)/datasheet.parquet $(RESULTS)/claims_31_rater_labels.parquet &: \
-  notebooks/31_rater_labels.ipynb $(call section,raters figures) $(SRC) $(INPUT_FILES)
+  notebooks/31_rater_labels.ipynb $(call section,raters figures) $(SRC) $(INPUT_STAMP)
 	$(papermill)
 
 $(NB)/32_agreement.ipynb $(RESULTS)/agreement.parquet &: \

@@ -30,8 +30,9 @@ run = start(globals(), "01_ingest")
 
 # %%
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import display
 
+from community_scaling.safe_markdown import Markdown
 from community_scaling import ingest
 
 config = run.study["data"]

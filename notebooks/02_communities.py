@@ -40,8 +40,9 @@ run = start(globals(), "02_communities")
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import display
 
+from community_scaling.safe_markdown import Markdown
 from community_scaling import communities
 from community_scaling.claims import c2_more_communities as c2
 

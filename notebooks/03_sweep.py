@@ -49,8 +49,9 @@ import time
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import display
 
+from community_scaling.safe_markdown import Markdown
 from community_scaling import error_draws, ingest, preflight, sweep
 from community_scaling.study import capacity_sizes
 from community_scaling.plotting import MODEL_COLORS

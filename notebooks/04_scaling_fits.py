@@ -72,7 +72,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import display
+
+from community_scaling.safe_markdown import Markdown
 
 import functools
 

@@ -53,7 +53,9 @@ run = start(globals(), "05_metrics")
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import display
+
+from community_scaling.safe_markdown import Markdown
 
 import functools
 

@@ -63,7 +63,9 @@ run = start(globals(), "06_values")
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import display
+
+from community_scaling.safe_markdown import Markdown
 
 import functools
 

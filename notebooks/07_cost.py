@@ -44,8 +44,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import display
 
+from community_scaling.safe_markdown import Markdown
 from community_scaling import claims, cost, error_draws, ingest, sweep
 from community_scaling.claims import c6_diminishing_returns as c6, c7_small_models as c7
 from community_scaling.diminishing_returns import curvature_table

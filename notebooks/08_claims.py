@@ -35,8 +35,9 @@ run = start(globals(), "08_claims")
 
 # %%
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import display
 
+from community_scaling.safe_markdown import Markdown
 from community_scaling import claims, figures, pipeline
 
 parts = pipeline.step(run.study["study"]["kind"], "08_claims").reads

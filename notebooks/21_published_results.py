@@ -42,8 +42,9 @@ run = start(globals(), "21_published_results")
 # %%
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import display
 
+from community_scaling.safe_markdown import Markdown
 from community_scaling import downloads, llm_results, model_size
 
 published = run.study["published"]

@@ -44,8 +44,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import display
 
+from community_scaling.safe_markdown import Markdown
 from community_scaling import claims, model_size
 from community_scaling.claims import (c1_aggregate_power_law as c1, c3_communities_left_behind as c3,
                                       c4_metric_dependence as c4, c6_diminishing_returns as c6,

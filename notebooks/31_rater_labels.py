@@ -40,13 +40,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import display
 
+from community_scaling.safe_markdown import Markdown
 from community_scaling import claims, rater_groups, rater_growth, rater_labels
 
 config = run.study["raters"]
 attribute = rater_groups.community_column(config)
 tables = rater_labels.LOADERS[config["source"]]()
+rater_labels.check_first_hashes(tables.files, run.study.file)  # DICES publishes no sha256: pin the first copy
 known = [c for c in tables.raters.columns if c not in ("rater", "group_aggregate")]
 for key in ("attribute", "intersect_with"):
     if config[key] is not None and config[key] not in known:
@@ -54,7 +56,7 @@ for key in ("attribute", "intersect_with"):
                          f"attributes: {known}")
 all_raters = tables.raters if not config["intersect_with"] else \
     rater_groups.with_intersection(tables.raters, config["attribute"], config["intersect_with"])
-display(Markdown("Files read (sha256 checked against the registry where one is pinned): "
+display(Markdown("Files read (sha256 checked against the registry, or against the first copy's record): "
                  + ", ".join(f"`{p.split('/data/')[-1]}` `{h[:12]}`" for p, h in tables.files.items())))
 
 # %% [markdown]

@@ -41,8 +41,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import display
 
+from community_scaling.safe_markdown import Markdown
 from community_scaling import claims, group_conflict, rater_groups, text_sweep
 from community_scaling.claims import (c1_aggregate_power_law as c1, c3_communities_left_behind as c3,
                                       c5_value_conflict as c5)

@@ -68,8 +68,9 @@ def read_person_file(path: Path, problem, chunk_rows: int = CHUNK_ROWS) -> pd.Da
     missing-value rule), its target as 0/1 (int8) under the target's name, and the
     community columns race, sex and state (text). Read in chunks of `chunk_rows`."""
     from .acs_files import state_codes
+    from .ingest import csv_header_checks
 
-    header = list(pd.read_csv(path, nrows=0).columns)
+    header = csv_header_checks(path)  # a file cut mid-line is an error, not fewer rows
     known = list(dict.fromkeys([*problem.features, problem.target, *COMMUNITY_SOURCES.values()]))
     absent = [c for c in known if c not in header]
     if absent:

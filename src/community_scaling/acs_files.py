@@ -88,18 +88,23 @@ def read_record(path: Path) -> dict[str, str]:
 
 
 class Checksums:
-    """The pinned and recorded sha256 of a study's ACS files, and the trust-on-first-use rule."""
+    """The pinned and recorded sha256 of a study's files that no publisher checksums (ACS, DICES),
+    and the trust-on-first-use rule."""
 
-    def __init__(self, data: dict, study_file: Path):
+    def __init__(self, study_file: Path, pins: dict | None = None, trust_on_first_use: bool = False):
         self.study_file = Path(study_file)
         self.record = record_file(study_file)
-        self.trust_on_first_use = data["acs_trust_on_first_use"]
-        self.pins = dict(data["acs_sha256"])
+        self.trust_on_first_use = trust_on_first_use
+        self.pins = dict(pins or {})
         self.recorded = read_record(self.record)
         for name, digest in self.recorded.items():
             if name in self.pins and self.pins[name] != digest:
                 raise InputError(f"{name}: data.acs_sha256 in {self.study_file} pins {self.pins[name]} but "
                                  f"{self.record} records {digest}; keep one of them")
+
+    @classmethod
+    def of_acs(cls, data: dict, study_file: Path) -> "Checksums":
+        return cls(study_file, data["acs_sha256"], data["acs_trust_on_first_use"])
 
     def expected(self, name: str) -> str | None:
         return self.pins.get(name) or self.recorded.get(name)
@@ -127,18 +132,20 @@ class Checksums:
 
     def _remember(self, name: str, digest: str) -> None:
         self.recorded[name] = digest
-        text = ("# sha256 of ACS PUMS files first seen by this study (trust on first use); commit this file\n"
+        text = ("# sha256 of files first seen by this study (trust on first use); commit this file\n"
                 + "".join(f"{d}  {n}\n" for n, d in sorted(self.recorded.items())))
         write_text(text, self.record)
         log.warning("TRUST ON FIRST USE: %s has no pinned sha256; recorded %s in %s. Nothing proves this copy "
-                    "is the Census Bureau's: commit that file so later runs are checked against it.",
+                    "is the publisher's: commit that file so later runs are checked against it.",
                     name, digest, self.record)
 
 
 def ensure(data: dict, study_file: Path, cache: str | Path | None = None, timeout: float = 120) -> dict[str, str]:
     """Every person file of the study present and checked: fetched from the Census zips
     when missing (pooch, via downloads.fetch_url). Returns {relative path: sha256}."""
-    checks = Checksums(data, study_file)
+    from .ingest import csv_header_checks
+
+    checks = Checksums.of_acs(data, study_file)
     year, horizon = data["acs_year"], data["acs_horizon"]
     where = folder(year, horizon, cache)
     hashes = {}
@@ -152,8 +159,15 @@ def ensure(data: dict, study_file: Path, cache: str | Path | None = None, timeou
             checks.check(archive, downloaded)
             _extract(downloaded, path.name, where)
             downloaded.unlink()  # the extracted file is what is read and checked from now on
+        csv_header_checks(path)  # before its hash is checked or, on first use, recorded
         hashes[f"acs/{year}/{horizon}/{path.name}"] = checks.check(path.name, path)
     return hashes
+
+
+def unpinned(data: dict, study_file: Path, cache: str | Path | None = None) -> list[str]:
+    """The person files whose hash neither the study file nor its record holds yet."""
+    checks = Checksums.of_acs(data, study_file)
+    return [path.name for path in expected_files(data, cache) if checks.expected(path.name) is None]
 
 
 def _extract(archive: Path, member: str, where: Path) -> Path:

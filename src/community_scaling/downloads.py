@@ -191,6 +191,7 @@ def fetch_url(name: str, url: str, digest: str | None, cache: str | Path | None 
     """
     folder = data_cache(cache)
     target = folder / name
+    found = None  # the sha256 of a cached copy that does not match
     if target.exists():
         if digest is None:
             return target
@@ -206,6 +207,12 @@ def fetch_url(name: str, url: str, digest: str | None, cache: str | Path | None 
     except ValueError as exc:  # pooch: the downloaded file's hash does not match
         raise InputError(f"{name}: the file downloaded from {url} does not match sha256 {digest}: {exc}") from exc
     except Exception as exc:  # no network, HTTP error, read-only cache
+        if found is not None:  # "save it as <target>" would name the file that is already there
+            raise InputError(
+                f"{name}: the cached copy at {target} has sha256 {found}, expected {digest} (corrupt, truncated or "
+                f"another version), and a fresh copy cannot be downloaded from {url} ({type(exc).__name__}: {exc}). "
+                f"Delete {target} and run again where the network is reachable, or replace it with a copy "
+                f"whose sha256 is {digest}.") from exc
         expected = f" (sha256 {digest})" if digest else ""
         raise InputError(
             f"cannot download {name} from {url} ({type(exc).__name__}: {exc}). "

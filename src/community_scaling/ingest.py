@@ -104,7 +104,7 @@ def data_file(key: str, name) -> Path:
     return path
 
 
-def _csv_header_checks(path: Path) -> list[str]:
+def csv_header_checks(path: Path) -> list[str]:
     """The header's names, after checking for duplicates, a foreign separator, and a
     last line cut short (pandas loads a truncated file silently otherwise)."""
     opener = gzip.open if path.suffix == ".gz" else open
@@ -159,7 +159,7 @@ def read_table(path: Path, columns: list[str] | None = None, text_columns=()) ->
                 raise InputError(f"{path}: last column {columns[-1]!r} is empty; is the file truncated "
                                  f"or does it have fewer than {len(columns)} columns?")
         elif path.suffix in (".csv", ".gz", ".txt"):
-            header = _csv_header_checks(path)
+            header = csv_header_checks(path)
             text = [c for c in text_columns if c in header]
             frame = pd.read_csv(path, skipinitialspace=True, keep_default_na=False, low_memory=False,
                                 dtype={c: str for c in text},

@@ -12,6 +12,7 @@ from . import pipeline, plotting, provenance
 from .claims import Claim
 from .io import InputError, read_parquet, read_parquet_metadata, sha256_file, write_json, write_parquet
 from .paths import StudyPaths
+from .safe_markdown import Markdown
 from .study import Study, check_notebook_parameters, load
 
 
@@ -50,7 +51,7 @@ class Run:
                 + "- **Packages:** " + ", ".join(f"{k} {v}" for k, v in record["packages"].items()))
 
     def show_provenance(self) -> None:
-        from IPython.display import Markdown, display
+        from IPython.display import display
 
         display(Markdown(self.provenance_markdown()))
 
@@ -78,7 +79,7 @@ class Run:
         import io
 
         import matplotlib.pyplot as plt
-        from IPython.display import Image, Markdown, display
+        from IPython.display import Image, display
 
         figures = self.study["figures"]
         written = plotting.save_figure(fig, self.paths.figure(name), figures["formats"], figures["dpi"])

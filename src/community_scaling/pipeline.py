@@ -113,7 +113,7 @@ def makefile_rules() -> str:
         for s in pipeline:
             targets = " ".join([f"$(NB)/{s.notebook}.ipynb", *map(_path, s.writes)])
             prerequisites = " ".join([f"notebooks/{s.notebook}.ipynb", f"$(call section,{' '.join(s.sections)})",
-                                      "$(SRC)", *map(_path, s.reads), *(["$(INPUT_FILES)"] if s.raw_inputs else [])])
+                                      "$(SRC)", *map(_path, s.reads), *(["$(INPUT_STAMP)"] if s.raw_inputs else [])])
             lines += [f"{targets} &: \\", f"  {prerequisites}", "\t$(papermill)", ""]
         lines[-1:] = ["endif"]
     return "\n".join(lines) + "\n"

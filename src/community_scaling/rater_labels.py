@@ -198,6 +198,19 @@ def load_dices(path_or_cache: str | Path | None = None, question: str = "Q_overa
                        {str(path): sha256_file(path)})
 
 
+def check_first_hashes(files: dict[str, str], study_file: Path) -> None:
+    """Files read with no published sha256 (DICES, downloads.UNPINNED): the first copy's hash is
+    recorded beside the study file (acs_files' record, trust on first use) and later copies must match."""
+    from .acs_files import Checksums
+    from .downloads import UNPINNED
+
+    unpinned = {Path(name).name for name in UNPINNED}
+    checks = Checksums(study_file, trust_on_first_use=True)
+    for path in files:
+        if Path(path).name in unpinned:
+            checks.check(Path(path).name, Path(path))
+
+
 def files(source: str) -> list[str]:
     """The download names (data-cache paths) of a rater-label source's raw files."""
     from .downloads import REGISTRY

@@ -131,6 +131,10 @@ class Chromium:
         facts = json.loads(result["result"]["value"])
         return PageReport(url, console_errors(self._events), facts["links"], facts["images"], facts["height"])
 
+    def evaluate(self, expression: str):
+        """The value of a JavaScript expression in the current page."""
+        return self._send("Runtime.evaluate", session=True, expression=expression, returnByValue=True)["result"].get("value")
+
     def screenshot(self, path: Path, max_height: int = 3000) -> Path:
         """A PNG of the current page from the top, as tall as the page up to `max_height` pixels."""
         import base64

@@ -12,6 +12,7 @@ import copy
 import difflib
 import json
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -671,6 +672,20 @@ def write_section_stamps(study: Study, folder: Path) -> list[Path]:
     return written
 
 
+def _warn_trust_on_first_use(study: Study) -> None:
+    """On make's console (the notebook's own warning stays inside the notebook)."""
+    data = study["data"]
+    if data["source"] != "acs" or not data["acs_trust_on_first_use"]:
+        return
+    from .acs_files import record_file, unpinned
+
+    names = unpinned(data, study.file)
+    if names:
+        print(f"warning: TRUST ON FIRST USE: {', '.join(names)} have no pinned sha256; ingest will record the "
+              f"hash of the copy it finds in {record_file(study.file)}. Nothing proves that copy is the Census "
+              "Bureau's: check it, then commit that file.", file=sys.stderr)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Validate a study file and write its section stamps.")
     parser.add_argument("study")
@@ -689,6 +704,7 @@ def main(argv=None):
         if kind == "sweep":
             preflight.check_study(study)
             inputs = ingest.input_files(study)
+            _warn_trust_on_first_use(study)
         elif kind == "published_results":
             from . import llm_results
             inputs = llm_results.cached_files(study["published"])
