@@ -162,7 +162,7 @@ FORCE:
 
 # ---- source notebooks: jupytext percent scripts are the source, .ipynb is paired ----
 ## Regenerate the paired .ipynb files from the jupytext .py sources
-notebooks: $(addprefix notebooks/,$(addsuffix .ipynb,$(ALL_NOTEBOOKS)))
+notebooks: $(patsubst %.py,%.ipynb,$(wildcard notebooks/[0-9]*.py))
 notebooks/%.ipynb: notebooks/%.py | $(ENV)
 	$(PY) -m jupytext --quiet --update --to ipynb --output $@ $<
 	touch $@
