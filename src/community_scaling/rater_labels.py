@@ -20,7 +20,7 @@ from .io import InputError, require_columns, sha256_file
 from .rater_groups import evaluable_groups, group_labels, pooled_labels
 
 __all__ = ["RaterTables", "load_popquorn", "load_epic", "load_dices", "group_labels", "pooled_labels",
-           "evaluable_groups", "POPQUORN_FILE", "EPIC_GROUPS", "EPIC_ALL_RATERS", "DICES_FILE"]
+           "evaluable_groups", "ATTRIBUTES", "POPQUORN_FILE", "EPIC_GROUPS", "EPIC_ALL_RATERS", "DICES_FILE"]
 
 
 @dataclass(frozen=True)
@@ -196,6 +196,11 @@ def load_dices(path_or_cache: str | Path | None = None, question: str = "Q_overa
     values, level = ((0.0, 1.0, 2.0), "ordinal") if unsure == "middle" else ((0.0, 1.0), "nominal")
     return RaterTables(ratings, _attributes(raters, _DICES_ATTRIBUTES.values()), items, values, level,
                        {str(path): sha256_file(path)})
+
+
+# Each source's rater attributes are fixed by its loader: the study file is checked against them.
+ATTRIBUTES = {"popquorn": tuple(_POPQUORN_ATTRIBUTES), "epic": tuple(EPIC_GROUPS),
+              "dices": tuple(_DICES_ATTRIBUTES.values())}
 
 
 def files(source: str) -> list[str]:
