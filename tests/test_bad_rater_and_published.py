@@ -144,3 +144,22 @@ def test_the_attributes_checked_at_validation_are_the_loaders_columns(tmp_path):
     if (SHARED_DATA / "epic").exists():
         epic = load_epic(SHARED_DATA)
         assert list(ATTRIBUTES["epic"]) == [c for c in epic.raters.columns if c not in ("rater", "group_aggregate")]
+
+
+@pytest.mark.slow
+def test_epic_with_min_items_100000_stops_at_notebook_31_with_the_named_error(tmp_path, write_study):
+    if not (SHARED_DATA / "epic").exists():
+        pytest.skip("needs ../shared/data mirrors")
+    import papermill
+
+    from conftest import PROJECT
+
+    file = write_study({"study": {"kind": "rater_labels"},
+                        "raters": {"source": "epic", "attribute": "gender", "positive_from": None,
+                                   "min_items": 100000}}, name="epic_too_strict")
+    with pytest.raises(papermill.PapermillExecutionError,
+                       match=r"no rater group is evaluable under raters.min_items = 100000; the largest group"):
+        papermill.execute_notebook(str(PROJECT / "notebooks" / "31_rater_labels.ipynb"), str(tmp_path / "31.ipynb"),
+                                   parameters={"study": "epic_too_strict", "study_file": str(file),
+                                               "output_root": str(tmp_path / "out")},
+                                   kernel_name="python3", progress_bar=False)
