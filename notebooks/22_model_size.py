@@ -114,7 +114,9 @@ aggregate = aggregate.assign(model=aggregate.model + " " + aggregate.attribute, 
                              value=aggregate.badness, n_eval=aggregate.n_eval.fillna(1))
 aggregate = aggregate[aggregate.value > 0]  # a power law of badness needs it positive (stereotype share < 0.5 is not)
 c1_reps = model_size.replicates(aggregate.assign(badness=aggregate.value), published["draws"])
-if len(aggregate):
+if model_size.no_curve_reason(slopes, has_stderr):
+    c1_claim, c1_grid = claims.not_applicable("C1", model_size.no_curve_reason(slopes, has_stderr)), None
+elif len(aggregate):
     c1_claim, c1_grid = claims.sensitivity(
         functools.partial(c1.evaluate, aggregate, c1_reps, metric="error"),
         {"doublings": fits["extrapolation_doublings"], "n_boot": published["draws"]}, {"doublings": [2.0, 4.0]})
@@ -191,7 +193,7 @@ if whole.metric.nunique() > 1:
 # %%
 loss_metric = "accuracy" if (evaluations.metric == "accuracy").any() else "bits_per_byte"
 loss_name = "error" if loss_metric == "accuracy" else loss_metric
-reason = ("" if has_stderr else "no published standard errors: the intervals would carry no noise")
+reason = model_size.no_curve_reason(slopes, has_stderr)
 if not reason:
     draws = {loss_name: model_size.loss_draws(evaluations, compute, loss_metric, published["draws"])}
     c6_claim, c6_grid = claims.sensitivity(functools.partial(c6.evaluate, draws, loss_name),

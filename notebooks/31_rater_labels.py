@@ -84,6 +84,10 @@ raters[attribute].value_counts().rename("raters").to_frame()
 # %%
 sheet = rater_labels.evaluable_groups(ratings, raters, attribute, min_raters=1, min_items=config["min_items"])
 run.save_table(sheet, "datasheet")
+single = rater_groups.single_group_reason(rater_groups.require_evaluable(sheet, config["min_items"]), attribute,
+                                          config["min_items"])
+if single:
+    display(Markdown(f"{single}: cross-group agreement, the shuffle test and C5 are not applicable."))
 sheet
 
 # %% [markdown]

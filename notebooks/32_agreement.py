@@ -47,6 +47,7 @@ ratings, raters, sheet = run.load_table("ratings"), run.load_table("raters"), ru
 groups = sheet[sheet.evaluable].group.tolist()
 level = "nominal" if set(ratings.label.unique()) <= {0.0, 1.0} else "ordinal"
 one_rater_groups = raters[raters[attribute].isin(groups)].groupby(attribute).size().max() < 2
+single = rater_groups.single_group_reason(groups, attribute, config["min_items"])
 
 # %%
 if one_rater_groups:
@@ -62,22 +63,25 @@ cross = cross[cross.group_a.isin(groups) & cross.group_b.isin(groups)]
 cross
 
 # %%
-square = cross.pivot(index="group_a", columns="group_b", values="kappa_x")
-square = square.combine_first(square.T)
-fig, ax = plt.subplots(figsize=(1.2 * len(square) + 2, 1 * len(square) + 1.5))
-sns.heatmap(square, annot=True, fmt=".2f", cmap="viridis", ax=ax, cbar_kws={"label": "kappa_x"})
-ax.set(xlabel="", ylabel="")
-run.save_figure(fig, "32_cross_group_agreement", caption=(
-    f"Cross-replication reliability between groups of {attribute} (kappa_x: 1 = one group's ratings predict the "
-    "other's perfectly, 0 = no better than chance). Look for a group whose row is lower than the others: its "
-    "members label the same items differently from everyone else."))
+if single:
+    display(Markdown(f"No cross-group agreement: {single}."))
+else:
+    square = cross.pivot(index="group_a", columns="group_b", values="kappa_x")
+    square = square.combine_first(square.T)
+    fig, ax = plt.subplots(figsize=(1.2 * len(square) + 2, 1 * len(square) + 1.5))
+    sns.heatmap(square, annot=True, fmt=".2f", cmap="viridis", ax=ax, cbar_kws={"label": "kappa_x"})
+    ax.set(xlabel="", ylabel="")
+    run.save_figure(fig, "32_cross_group_agreement", caption=(
+        f"Cross-replication reliability between groups of {attribute} (kappa_x: 1 = one group's ratings predict the "
+        "other's perfectly, 0 = no better than chance). Look for a group whose row is lower than the others: its "
+        "members label the same items differently from everyone else."))
 
 # %% [markdown]
 # ## The shuffle test
 
 # %%
 rows = []
-if not one_rater_groups:
+if not one_rater_groups and not single:
     kept = raters[raters[attribute].isin(groups)]
     result = agreement.permutation_test(ratings[ratings.rater.isin(kept.rater)], kept, attribute, level,
                                         n_permutations=config["permutations"], seed=0)

@@ -172,7 +172,10 @@ n_conflict = max([s for s in config["sizes"] if s <= labelled.min()], default=No
 if per_group.max() < 2:
     c5_claim = c5.evaluate_rater_groups(None, reason="each group is one aggregate label (no rater to shuffle "
                                                      "between groups), so conflict cannot be told from noise")
-elif n_conflict is None or len(groups) < 2:
+elif rater_groups.single_group_reason(groups, attribute, config["min_items"]):
+    c5_claim = c5.evaluate_rater_groups(None, reason=rater_groups.single_group_reason(groups, attribute,
+                                                                                     config["min_items"]))
+elif n_conflict is None:
     c5_claim = c5.evaluate_rater_groups(None, reason="fewer than two groups with training items at the smallest size")
 else:
     result = group_conflict.conflict_test(ratings, raters, attribute, groups, texts, train, test, n_conflict,

@@ -99,6 +99,11 @@ def _frame(rows: list[tuple], path: Path) -> pd.DataFrame:
     if not rows:
         raise InputError(f"{path}: no results of the expected kind")
     frame = pd.DataFrame(rows, columns=COLUMNS)
+    not_positive = frame.stderr <= 0  # NaN (none published) passes; a zero or negative one is a broken file
+    if not_positive.any():
+        bad = frame[not_positive].iloc[0]
+        raise InputError(f"{path}: {not_positive.sum()} standard error(s) not positive, e.g. model {bad.model!r}, "
+                         f"task {bad.task!r}, community {bad.community!r}: stderr {bad.stderr!r}")
     return frame.astype({"value": float, "stderr": float, "higher_is_better": bool})
 
 

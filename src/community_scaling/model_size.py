@@ -115,6 +115,17 @@ def slope_table(evaluations: pd.DataFrame, min_sizes: int = 4, level: float = 0.
     return table
 
 
+def no_curve_reason(slopes: pd.DataFrame, has_stderr: bool = True) -> str:
+    """Why the claims that read curves (C1, C6, C7) are not applicable, or "" when some curve is evaluable:
+    the draws would otherwise give verdicts on curves the datasheet calls not evaluable."""
+    if not has_stderr:
+        return "no published standard errors: the intervals would carry no noise"
+    if slopes.empty or not (slopes.reason == "").any():
+        reasons = sorted(slopes.reason.unique())[:3] if len(slopes) else ["no curve at all"]
+        return f"no curve is evaluable ({'; '.join(reasons)})"
+    return ""
+
+
 def metric_pairs(slopes: pd.DataFrame) -> pd.DataFrame:
     """The C4 view: each (model, community) with every measure taken on it, named '<attribute> <metric>'
     (a language's tasks; a bias category in two languages). Measures taken only on the aggregate (general

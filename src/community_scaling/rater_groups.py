@@ -120,3 +120,25 @@ def evaluable_groups(ratings: pd.DataFrame, raters: pd.DataFrame, attribute: str
     if missing.any():
         rows.loc[len(rows)] = [np.nan, ratings.loc[missing, "rater"].nunique(), 0, False, "attribute missing"]
     return rows
+
+
+def require_evaluable(sheet: pd.DataFrame, min_items: int) -> list[str]:
+    """The evaluable groups of an evaluable_groups sheet; InputError at the first notebook when there is
+    none (a later notebook would fail on empty tables), naming raters.min_items and the largest group."""
+    groups = sheet[sheet.group.notna()]
+    if not groups.evaluable.any():
+        largest = groups.nlargest(1, "n_items")
+        biggest = (f"; the largest group, {largest.group.iloc[0]!r}, has {int(largest.n_items.iloc[0])} items"
+                   if len(largest) else "; the data have no group at all")
+        raise InputError(f"no rater group is evaluable under raters.min_items = {min_items}{biggest}: "
+                         "lower it or choose another raters.attribute")
+    return groups[groups.evaluable].group.astype(str).tolist()
+
+
+def single_group_reason(groups: list[str], attribute: str, min_items: int) -> str:
+    """Why the comparisons BETWEEN groups (cross-group agreement, the shuffle test, C5) are not applicable,
+    or "" when at least two groups are evaluable."""
+    if len(groups) >= 2:
+        return ""
+    return (f"only one group of {attribute} ({groups[0]!r}) is evaluable under raters.min_items = {min_items}: "
+            "comparing groups needs two")

@@ -20,7 +20,7 @@ from .io import InputError, require_columns, sha256_file
 from .rater_groups import evaluable_groups, group_labels, pooled_labels
 
 __all__ = ["RaterTables", "load_popquorn", "load_epic", "load_dices", "group_labels", "pooled_labels",
-           "evaluable_groups", "POPQUORN_FILE", "EPIC_GROUPS", "EPIC_ALL_RATERS", "DICES_FILE"]
+           "evaluable_groups", "ATTRIBUTES", "POPQUORN_FILE", "EPIC_GROUPS", "EPIC_ALL_RATERS", "DICES_FILE"]
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,11 @@ def check_first_hashes(files: dict[str, str], study_file: Path) -> None:
     for path in files:
         if Path(path).name in unpinned:
             checks.check(Path(path).name, Path(path))
+
+
+# Each source's rater attributes are fixed by its loader: the study file is checked against them.
+ATTRIBUTES = {"popquorn": tuple(_POPQUORN_ATTRIBUTES), "epic": tuple(EPIC_GROUPS),
+              "dices": tuple(_DICES_ATTRIBUTES.values())}
 
 
 def files(source: str) -> list[str]:

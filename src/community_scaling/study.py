@@ -483,8 +483,20 @@ def _source_settings(given: dict, data: dict) -> list[str]:
     return problems
 
 
+def _rater_attributes(raters: dict) -> list[str]:
+    """raters.attribute and intersect_with must be attributes the source has (fixed per source)."""
+    from .rater_labels import ATTRIBUTES
+
+    known = ATTRIBUTES.get(raters["source"], ())
+    return [f"raters.{key} {raters[key]!r} is not a rater attribute of source {raters['source']!r}"
+            f"{_suggest(raters[key], known)}; attributes: {list(known)}"
+            for key in ("attribute", "intersect_with") if raters[key] is not None and raters[key] not in known]
+
+
 def _cross_checks(config) -> list[str]:
     problems = []
+    if config["study"]["kind"] == "rater_labels":
+        problems += _rater_attributes(config["raters"])
     data, sweep, fits = config["data"], config["sweep"], config["fits"]
     if data["source"] == "file" and not data["path"]:
         problems.append("data.path is required when data.source is 'file'")
