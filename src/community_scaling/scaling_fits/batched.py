@@ -115,4 +115,8 @@ def fit_batch(form, x, y, weights, theta0, lo, hi, f_scale, ctx, *, tol: dict = 
         stop = g_ok | small | flat | (damping[act] > 1e12)  # unbounded damping: no step lowers the cost
         converged[act] = g_ok | small | flat
         done[act] = stop
+    # iterates stay a hair inside the bounds; one held there is reported on it, as scipy's point fit
+    # reaches it to rounding (else an interval's end can sit beyond the estimate it should contain)
+    theta = np.where(theta <= lo_in, lo, np.where(theta >= hi_in, hi, theta))
+    cost = np.where(np.isfinite(cost), _evaluate(form, theta, x, y, weights, ctx, f_scale)[2], cost)
     return BatchFit(theta=theta, cost=cost, converged=converged & np.isfinite(cost), n_iter=it)
