@@ -385,7 +385,9 @@ def _require_test_rows(test: pd.DataFrame, copies: int, study: Study) -> None:
     data, min_count = study["data"], study["evaluation"]["min_count"]
     dropped = (f" after dropping {copies} that copy a training row (data.drop_test_duplicates: true)"
                if data["drop_test_duplicates"] and copies else "")
-    if len(test) < min_count:
+    # a split already too small before dropping is the evaluability rule's to name (datasheet)
+    removed = copies if data["drop_test_duplicates"] else 0
+    if len(test) == 0 or (removed and len(test) < min_count <= len(test) + removed):
         raise InputError(f"{len(test)} test rows remain{dropped}; the test split needs at least "
                          f"evaluation.min_count = {min_count}: use a test file with other rows, or more data")
     if test[LABEL].nunique() < 2:
