@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import text_sweep
+from . import rater_groups, text_sweep
 from .io import InputError
 
 
@@ -31,6 +31,30 @@ def _conflict(scores: pd.DataFrame, labels: pd.DataFrame, groups: list[str], tes
     by_model = np.stack([np.nanmean(error[:, (units.model == m).to_numpy(), :], axis=1) for m in models], axis=1)
     table = pd.DataFrame(by_model[0], index=models, columns=groups)
     return text_sweep.minimax_regret(by_model), table
+
+
+def _relabeller(ratings, raters, attribute, groups, positive_from, labels):
+    """A function from the raters' shuffled `attribute` column to label_table's result under it: the
+    groups' majority labels counted with numpy (label_table's groupby, once per shuffle, cost more than
+    the classifiers), the pooled label kept (it does not depend on groups)."""
+    frame = rater_groups.with_group(text_sweep.binarised(ratings, positive_from), raters, attribute)
+    item = labels.index.get_indexer(frame["item"])
+    rater = pd.Index(raters["rater"]).get_indexer(frame["rater"])
+    values, value = np.unique(frame["label"].to_numpy(dtype=float), return_inverse=True)
+    names = pd.Index(groups)
+
+    def relabel(assignment: np.ndarray) -> pd.DataFrame:
+        group = names.get_indexer(assignment[rater])
+        mine = group >= 0
+        votes = np.zeros((len(labels), len(groups), len(values)), int)
+        np.add.at(votes, (item[mine], group[mine], value[mine]), 1)
+        top = votes.max(axis=-1)
+        tied = (votes == top[..., None]).sum(axis=-1) > 1
+        relabelled = labels.copy()
+        relabelled[groups] = np.where((top == 0) | tied, np.nan, values[votes.argmax(axis=-1)])  # as _summarise
+        return relabelled
+
+    return relabel
 
 
 def conflict_test(ratings, raters, attribute: str, groups: list[str], texts: pd.Series, train: np.ndarray,
@@ -49,12 +73,12 @@ def conflict_test(ratings, raters, attribute: str, groups: list[str], texts: pd.
     pooled_scores = scores[scores.model == text_sweep.POOLED]
     rng = np.random.default_rng([seed, 51])
     members = raters[raters[attribute].isin(groups)]
+    relabel = _relabeller(ratings, raters, attribute, groups, positive_from, labels)
     null = np.empty(permutations)
     for p in range(permutations):
         shuffled = raters.copy()
         shuffled.loc[members.index, attribute] = rng.permutation(members[attribute].to_numpy())
-        relabelled = text_sweep.label_table(ratings, shuffled, attribute, groups, positive_from)
-        relabelled[text_sweep.POOLED] = labels[text_sweep.POOLED]  # the pooled label does not depend on groups
+        relabelled = relabel(shuffled[attribute].to_numpy())
         own = text_sweep.sweep(texts, relabelled, train, test, [n], seeds, groups, n_jobs)
         null[p] = _conflict(pd.concat([pooled_scores, own]), relabelled, groups, test, weights[:1])[0][0]
     centre = float(np.median(null))
