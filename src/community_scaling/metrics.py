@@ -453,3 +453,20 @@ def test_row_replicates(y_true, scores_2d, units: pd.DataFrame, groups: pd.DataF
         frame["value"] = value.reshape(-1).astype(float)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def test_row_replicates_streamed(y_true, batches, groups: pd.DataFrame, threshold: float = 0.5,
+                                 evaluable: Mapping[str, list[str]] | None = None, n_boot: int = 200,
+                                 rng_seed: int = 0) -> pd.DataFrame:
+    """test_row_replicates from `batches` of (units part, its scores (part, n_test)), such as
+    sweep.iter_scores: the same table bit for bit (a unit's errors are sums of integer weights,
+    exact in float32), holding one batch's scores at a time."""
+    frames, blocks = [], []
+    for part, scores in batches:
+        frame = test_row_replicates(y_true, scores, part, groups, threshold, evaluable, n_boot, rng_seed)
+        frames.append(frame)
+        blocks.append(np.arange(len(frame)) // (len(part) * n_boot))  # which community each row is of
+    if not frames:
+        raise InputError("no units to resample: the batches of scores are empty")
+    order = np.argsort(np.concatenate(blocks), kind="stable")  # community-major, units in order, as at once
+    return pd.concat(frames, ignore_index=True).take(order).reset_index(drop=True)
