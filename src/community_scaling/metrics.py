@@ -283,11 +283,13 @@ class _Layout:
         order = np.argsort(s)
         s_ord, positive_ord = s[order], self.y[order].astype(bool)
         pos_mid = np.zeros(self.n_comm + 1)
-        for layer in self.codes:
-            codes = layer[order]
-            by_community = np.argsort(codes, kind="stable")
-            comm, s_comm = codes[by_community], s_ord[by_community]
-            positive = positive_ord[by_community]
+        for index, layer in enumerate(self.codes):
+            if index == 0:  # the aggregate: one community, already in score order
+                comm, s_comm, positive = layer, s_ord, positive_ord
+            else:
+                codes = layer[order]
+                by_community = np.argsort(codes, kind="stable")
+                comm, s_comm, positive = codes[by_community], s_ord[by_community], positive_ord[by_community]
             mid = np.flatnonzero(positive).astype(np.float64)  # positions of positives, before ties
             tied = (s_comm[1:] == s_comm[:-1]) & (comm[1:] == comm[:-1])
             if tied.any():  # tied scores share the average position of their run
