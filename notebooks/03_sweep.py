@@ -47,6 +47,7 @@ run = start(globals(), "03_sweep")
 import time
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import display
@@ -123,8 +124,9 @@ started = time.perf_counter()
 if cap_units:
     capacity_table = sweep.run_sweep(cap_units, run.paths.processed, run.paths.unit_cache, config["backend"],
                                      config["n_jobs"], config["scheduler_address"])
-    cap_errors = error_draws.row_losses(test["y"].to_numpy(), sweep.load_scores(capacity_table, run.paths.unit_cache),
-                                        "error", run.study["evaluation"]["threshold"]).mean(axis=1)
+    cap_errors = np.concatenate([  # a batch of units' scores at a time
+        error_draws.row_losses(test["y"].to_numpy(), scores, "error", run.study["evaluation"]["threshold"]).mean(axis=1)
+        for _, scores in sweep.iter_scores(capacity_table, run.paths.unit_cache)])
     capacity_table = capacity_table.assign(error=cap_errors)
 else:
     capacity_table = pd.DataFrame(columns=[*unit_table.columns, "capacity_parameter", "capacity", "error"])

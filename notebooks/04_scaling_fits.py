@@ -89,9 +89,10 @@ replicates = None
 if config["metric"] == "error" and config["bootstrap"] > 0:  # test-row resamples, paired with the seed resamples
     units = run.load_table("units")
     test, meta = ingest.read_processed(run.paths.processed)
-    replicates = metrics.test_row_replicates(
-        test["y"].to_numpy(), sweep.load_scores(units, run.paths.unit_cache), units[["model", "scale", "seed"]],
-        test[meta["attributes"]], run.study["evaluation"]["threshold"],
+    batches = ((part[["model", "scale", "seed"]], scores)  # a batch of units' scores at a time
+               for part, scores in sweep.iter_scores(units, run.paths.unit_cache))
+    replicates = metrics.test_row_replicates_streamed(
+        test["y"].to_numpy(), batches, test[meta["attributes"]], run.study["evaluation"]["threshold"],
         ingest.evaluable_communities(run.load_table("datasheet")), n_boot=config["bootstrap"])
 fits = scaling_fits.fit_all(table, metric=config["metric"], forms=config["forms"], n_boot=config["bootstrap"],
                             n_jobs=run.study["sweep"]["n_jobs"], holdout=config["holdout_sizes"],

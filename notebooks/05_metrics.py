@@ -66,9 +66,10 @@ config = run.study["metrics"]
 evaluations = run.load_table("evaluations")
 units = run.load_table("units")
 test, meta = ingest.read_processed(run.paths.processed)
-parts = metric_trends.test_row_parts(
-    test["y"].to_numpy(), sweep.load_scores(units, run.paths.unit_cache), units[["model", "scale", "seed"]],
-    test[meta["attributes"]], run.study["evaluation"]["threshold"],
+upper = units[units.scale.isin(metric_trends.upper_sizes(units.scale))]  # the only units split into parts
+batches = ((part[["model", "scale", "seed"]], scores) for part, scores in sweep.iter_scores(upper, run.paths.unit_cache))
+parts = metric_trends.test_row_parts_streamed(
+    test["y"].to_numpy(), units, batches, test[meta["attributes"]], run.study["evaluation"]["threshold"],
     ingest.evaluable_communities(run.load_table("datasheet")), n_parts=config["test_parts"])
 trends = metric_trends.trend_table(evaluations, parts)
 trends = trends[trends.metric.isin(config["judged"])]

@@ -76,9 +76,8 @@ config = run.study["values"]
 test, meta = ingest.read_processed(run.paths.processed)
 units = run.load_table("units")
 evaluable = ingest.evaluable_communities(run.load_table("datasheet"))
-scores = sweep.load_scores(units, run.paths.unit_cache)
-costs = values.expected_costs(scores, units, test, meta["attributes"], config["profiles"],
-                              meta["outcomes"], config["thresholds"])
+costs = values.expected_costs_streamed(sweep.iter_scores(units, run.paths.unit_cache), test, meta["attributes"],
+                                       config["profiles"], meta["outcomes"], config["thresholds"])
 chosen = values.choices(costs)
 conflicts = values.conflict(costs, evaluable, config["tolerance"])
 conflicts = conflicts[conflicts.scenario != "mixed"]  # every value for every community: conflict by construction
@@ -132,7 +131,8 @@ conflicts[conflicts.max_scale == largest][["scenario", "minimax_regret", "ci_low
 own = None
 if config["assignment"]:
     people = own_values.person_values(test, config["assignment"], config["profiles"], evaluable, meta["outcomes"])
-    predicted, options = own_values.seed_mean_predictions(scores, units, config["thresholds"])
+    predicted, options = own_values.seed_mean_predictions_streamed(sweep.iter_scores(units, run.paths.unit_cache),
+                                                                   config["thresholds"])
     own = own_values.own_value_conflict(predicted, options, people, n_perm=config["permutations"])
     run.save_table(own, "value_conflict_own")
     if people["dropped"]:

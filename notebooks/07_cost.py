@@ -85,11 +85,10 @@ base_rate = float(pd.read_parquet(run.paths.processed / "train.parquet", columns
 evaluable = ingest.evaluable_communities(run.load_table("datasheet"))
 configured = pd.concat([units.assign(axis="rows", capacity=np.nan), capacity_units.assign(axis="capacity")],
                        ignore_index=True)
-scores = sweep.load_scores(configured, run.paths.unit_cache)
 losses = sorted({config["loss"], *c6.SPEC.grid["loss"], *c7.SPEC.grid["loss"]})
-draws = {loss: error_draws.loss_draws(test["y"].to_numpy(), scores, configured, test[meta["attributes"]], evaluable,
-                                      base_rate, loss, run.study["evaluation"]["threshold"], config["bootstrap"])
-         for loss in losses}
+draws = {loss: error_draws.loss_draws_streamed(  # one pass over the unit cache per loss, a batch at a time
+    test["y"].to_numpy(), configured, sweep.iter_scores(configured, run.paths.unit_cache), test[meta["attributes"]],
+    evaluable, base_rate, loss, run.study["evaluation"]["threshold"], config["bootstrap"]) for loss in losses}
 declared = draws[config["loss"]]
 configs = declared.configs.assign(**{f"aggregate_{config['loss']}": declared.point[:, 0]})
 run.save_table(configs, "configurations")

@@ -84,6 +84,54 @@ def configurations(units: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return configs, panel
 
 
+def _resample_weights(n_rows: int, n_seeds: int, n_boot: int, seed: int):
+    """Seed weights (n_boot, n_seeds) and a generator of each resample's test-row weights (rows,),
+    the same draws on every call, so each batch of units meets the same resamples."""
+    rng = np.random.default_rng([seed, 7707])
+    seed_weights = rng.multinomial(n_seeds, np.full(n_seeds, 1 / n_seeds), size=n_boot).astype(float)
+    return seed_weights, (rng.poisson(1.0, n_rows).astype(np.float32) for _ in range(n_boot))
+
+
+def unit_group_losses(loss_batches, members: np.ndarray, n_seeds: int, n_boot: int, seed: int = 0):
+    """Each unit's loss per group: point (units, groups) and resampled (n_boot, units, groups),
+    float32, from `loss_batches`, an iterable of per-row losses (units in the batch, rows), so
+    only one batch's rows are held at a time."""
+    counts = members.sum(axis=1)
+    points, boots = [], []
+    for losses in loss_batches:
+        points.append((losses @ members.T) / counts)
+        boot = np.empty((n_boot, len(losses), members.shape[0]), np.float32)
+        for b, weights in enumerate(_resample_weights(losses.shape[1], n_seeds, n_boot, seed)[1]):
+            weighted = members * weights
+            with np.errstate(divide="ignore", invalid="ignore"):
+                boot[b] = (losses @ weighted.T) / weighted.sum(axis=1)
+        boots.append(boot)
+    if not points:
+        raise InputError("no units to resample: the batches of losses are empty")
+    return np.concatenate(points), np.concatenate(boots, axis=1)
+
+
+def trivial_losses(trivial: np.ndarray, members: np.ndarray, n_seeds: int, n_boot: int, seed: int = 0):
+    """A trivial model's loss per group (groups,) and on the same resamples (n_boot, groups)."""
+    trivial_boot = np.empty((n_boot, members.shape[0]))
+    for b, weights in enumerate(_resample_weights(len(trivial), n_seeds, n_boot, seed)[1]):
+        weighted = members * weights
+        with np.errstate(divide="ignore", invalid="ignore"):
+            trivial_boot[b] = (weighted @ trivial) / weighted.sum(axis=1)
+    return (members @ trivial) / members.sum(axis=1), trivial_boot
+
+
+def configuration_losses(unit_point: np.ndarray, unit_boot: np.ndarray, panel: np.ndarray, seed_weights: np.ndarray):
+    """Mean over seeds of the units' losses: point (configs, groups) and boot (n_boot, configs, groups),
+    each resample's seeds weighted by its row of `seed_weights`."""
+    n_seeds = panel.shape[1]
+    point = unit_point[panel].mean(axis=1)
+    boot = np.empty((len(unit_boot), panel.shape[0], unit_point.shape[1]))
+    for b in range(len(unit_boot)):
+        boot[b] = np.einsum("csg,s->cg", unit_boot[b][panel], seed_weights[b]) / n_seeds
+    return point, boot
+
+
 def draws(losses: np.ndarray, panel: np.ndarray, members: np.ndarray, n_boot: int, seed: int = 0,
           trivial: np.ndarray | None = None):
     """Loss per (configuration, group): the point estimate and `n_boot` joint resamples.
@@ -93,27 +141,19 @@ def draws(losses: np.ndarray, panel: np.ndarray, members: np.ndarray, n_boot: in
     Returns point (configs, groups), boot (n_boot, configs, groups), and when `trivial` is given
     trivial_point (groups,) and trivial_boot (n_boot, groups).
     """
+    return _draws([losses], panel, members, n_boot, seed, trivial)
+
+
+def _draws(loss_batches, panel, members, n_boot, seed, trivial):
     if n_boot < 1:
         raise InputError(f"n_boot must be >= 1, got {n_boot}")
-    rng = np.random.default_rng([seed, 7707])
-    n_configs, n_seeds = panel.shape
-    counts = members.sum(axis=1)
-    point = ((losses @ members.T) / counts)[panel].mean(axis=1)
-    boot = np.empty((n_boot, n_configs, members.shape[0]))
-    trivial_boot = np.empty((n_boot, members.shape[0]))
-    seed_weights = rng.multinomial(n_seeds, np.full(n_seeds, 1 / n_seeds), size=n_boot).astype(float)
-    for b in range(n_boot):
-        weights = rng.poisson(1.0, losses.shape[1]).astype(np.float32)
-        weighted = members * weights
-        with np.errstate(divide="ignore", invalid="ignore"):
-            totals = weighted.sum(axis=1)
-            unit_group = (losses @ weighted.T) / totals  # (units, groups)
-            if trivial is not None:
-                trivial_boot[b] = (weighted @ trivial) / totals
-        boot[b] = np.einsum("csg,s->cg", unit_group[panel], seed_weights[b]) / n_seeds
+    n_seeds = panel.shape[1]
+    seed_weights, _ = _resample_weights(members.shape[1], n_seeds, n_boot, seed)
+    unit_point, unit_boot = unit_group_losses(loss_batches, members, n_seeds, n_boot, seed)
+    point, boot = configuration_losses(unit_point, unit_boot, panel, seed_weights)
     if trivial is None:
         return point, boot
-    return point, boot, (members @ trivial) / counts, trivial_boot
+    return point, boot, *trivial_losses(trivial, members, n_seeds, n_boot, seed)
 
 
 @dataclass
@@ -144,3 +184,26 @@ def loss_draws(y, scores, units: pd.DataFrame, groups: pd.DataFrame, evaluable: 
     targets, members = membership(groups, evaluable)
     trivial = row_losses(y, np.full(len(y), base_rate, np.float32), loss, threshold)[0]
     return from_losses(row_losses(y, scores, loss, threshold), units, targets, members, trivial, n_boot, seed)
+
+
+
+def loss_draws_streamed(y, units: pd.DataFrame, batches, groups: pd.DataFrame, evaluable: Mapping[str, list[str]],
+                        base_rate: float, loss: str = "error", threshold: float = 0.5, n_boot: int = 200,
+                        seed: int = 0) -> LossDraws:
+    """loss_draws of `units` from `batches` of (rows of `units` in order, their scores), such as
+    sweep.iter_scores(units, cache): the same LossDraws bit for bit, holding one batch's scores."""
+    targets, members = membership(groups, evaluable)
+    trivial = row_losses(y, np.full(len(y), base_rate, np.float32), loss, threshold)[0]
+    configs, panel = configurations(units.reset_index(drop=True))
+    seen = []
+
+    def loss_batches():
+        for part, scores in batches:
+            seen.append(part)
+            yield row_losses(y, scores, loss, threshold)
+
+    result = LossDraws(configs, targets, *_draws(loss_batches(), panel, members, n_boot, seed, trivial))
+    if not pd.concat(seen).equals(units):
+        raise InputError("the batches of scores do not hold the rows of units in order "
+                         "(use sweep.iter_scores(units, cache))")
+    return result

@@ -47,7 +47,8 @@ def upper_sizes(scales) -> np.ndarray:
 
 
 def test_row_parts(y_true, scores_2d, units: pd.DataFrame, groups: pd.DataFrame, threshold: float,
-                   evaluable: Mapping[str, list[str]], n_parts: int = 10, seed: int = 0) -> pd.DataFrame:
+                   evaluable: Mapping[str, list[str]], n_parts: int = 10, seed: int = 0,
+                   sizes=None) -> pd.DataFrame:
     """Every community-level judged metric of the units at the upper sizes, on each of `n_parts`
     random disjoint parts of the test rows (one split shared by every unit and community, so the
     dependence between communities scored on one test set is kept). The spread of a slope over the
@@ -56,11 +57,12 @@ def test_row_parts(y_true, scores_2d, units: pd.DataFrame, groups: pd.DataFrame,
     Attribute-level metrics (community "*") are not split: their intervals carry the seeds only.
 
     Columns: the columns of `units` (which must include model, scale, seed), then attribute, community,
-    metric, value, n_eval, n_pos, evaluable, part (0 .. n_parts - 1).
+    metric, value, n_eval, n_pos, evaluable, part (0 .. n_parts - 1). `sizes`: the upper sizes
+    (default: upper_sizes of these units; a batch of units needs those of the whole table).
     """
     if not isinstance(n_parts, (int, np.integer)) or n_parts < 2:
         raise InputError(f"n_parts must be an integer >= 2, got {n_parts!r}")
-    keep = units["scale"].isin(upper_sizes(units["scale"])).to_numpy()
+    keep = units["scale"].isin(upper_sizes(units["scale"]) if sizes is None else sizes).to_numpy()
     kept = units[keep].reset_index(drop=True)
     part = np.random.default_rng([seed, 7304]).permutation(len(groups)) % n_parts
     split = pd.DataFrame({"everyone": [f"all#{k}" for k in part]}, index=groups.index)
@@ -83,6 +85,19 @@ def test_row_parts(y_true, scores_2d, units: pd.DataFrame, groups: pd.DataFrame,
     gaps = frame["metric"].str.endswith("_gap") & everyone  # a part's gap to the whole test set: not a gap
     return frame[~gaps].reset_index(drop=True)
 
+
+
+def test_row_parts_streamed(y_true, units: pd.DataFrame, batches, groups: pd.DataFrame, threshold: float,
+                            evaluable: Mapping[str, list[str]], n_parts: int = 10, seed: int = 0) -> pd.DataFrame:
+    """test_row_parts of `units` from `batches` of (units part, its scores (part, n_test)), such as
+    sweep.iter_scores(units[units.scale.isin(upper_sizes(units.scale))], cache) (batches of other
+    sizes are skipped): the same table bit for bit (its rows are unit-major), one batch at a time."""
+    sizes = upper_sizes(units["scale"])
+    frames = [test_row_parts(y_true, scores, part, groups, threshold, evaluable, n_parts, seed, sizes)
+              for part, scores in batches if part["scale"].isin(sizes).any()]
+    if not frames:
+        raise InputError(f"no units at the upper sizes {list(sizes)} among the batches of scores")
+    return pd.concat(frames, ignore_index=True)
 
 def _per_seed_slopes(evaluations: pd.DataFrame, sizes: np.ndarray, extra: list[str]) -> pd.DataFrame:
     keep = evaluations[evaluations["evaluable"].astype(bool)] if "evaluable" in evaluations else evaluations

@@ -211,7 +211,13 @@ class _Layout:
         size = self.n_comm + 1
         full = np.bincount(self.flat, minlength=size)
         self.count = full[: self.n_comm]
-        self.start = np.concatenate([[0], np.cumsum(full)[:-1]])[: self.n_comm]  # first position once sorted
+        # Each community's first position in its own layer once that layer is sorted by community.
+        self.start = np.zeros(self.n_comm, dtype=np.int64)
+        for layer in self.codes[1:]:
+            layer_count = np.bincount(layer, minlength=size)
+            first = np.cumsum(layer_count) - layer_count
+            present = layer_count[: self.n_comm] > 0
+            self.start[present] = first[: self.n_comm][present]
         positives = np.bincount(self.flat, weights=np.tile(y, self.n_layers), minlength=size)
         self.pos = positives[: self.n_comm].astype(np.int64)
         self.neg = self.count - self.pos
@@ -269,26 +275,31 @@ class _Layout:
                                     tpr - tpr[0], fpr - fpr[0], selection - selection[0]])
 
     def _auroc(self, s: np.ndarray) -> np.ndarray:
-        """Per-community AUROC from average ranks within each community."""
+        """Per-community AUROC (Mann-Whitney) from average ranks within each community: one
+        comparison sort of the unit's scores, then per layer a radix sort of int16 community codes
+        (linear), so each community's rows stay in score order. Ranks are half-integers and their
+        sums stay below 2**52, so every sum is exact and the order of summing does not matter."""
         n = len(s)
         order = np.argsort(s)
-        stacked = self.codes[:, order].ravel()  # each layer in score order
-        perm = np.argsort(stacked, kind="stable")  # by community, score order kept inside
-        comm = stacked[perm]
-        row = order[perm % n]
-        s_sorted, y_sorted = s[row], self.y[row]
-        new_run = np.empty(len(comm), dtype=bool)
-        new_run[0] = True
-        np.not_equal(comm[1:], comm[:-1], out=new_run[1:])
-        new_run[1:] |= s_sorted[1:] != s_sorted[:-1]
-        starts = np.flatnonzero(new_run)
-        ends = np.append(starts[1:], len(comm)) - 1
-        mid = (starts + ends) / 2.0  # tied scores share the average position
-        run = np.cumsum(new_run) - 1
-        positive = y_sorted.astype(bool)
-        pos_mid = np.bincount(comm[positive], weights=mid[run[positive]], minlength=self.n_comm + 1)[:-1]
+        s_ord, positive_ord = s[order], self.y[order].astype(bool)
+        pos_mid = np.zeros(self.n_comm + 1)
+        for index, layer in enumerate(self.codes):
+            if index == 0:  # the aggregate: one community, already in score order
+                comm, s_comm, positive = layer, s_ord, positive_ord
+            else:
+                codes = layer[order]
+                by_community = np.argsort(codes, kind="stable")
+                comm, s_comm, positive = codes[by_community], s_ord[by_community], positive_ord[by_community]
+            mid = np.flatnonzero(positive).astype(np.float64)  # positions of positives, before ties
+            tied = (s_comm[1:] == s_comm[:-1]) & (comm[1:] == comm[:-1])
+            if tied.any():  # tied scores share the average position of their run
+                new_run = np.concatenate([[True], ~tied])
+                starts = np.flatnonzero(new_run)
+                ends = np.append(starts[1:], n) - 1
+                mid = ((starts + ends) / 2.0)[np.cumsum(new_run)[positive] - 1]
+            pos_mid += np.bincount(comm[positive], weights=mid, minlength=self.n_comm + 1)
         pos = self.pos
-        rank_sum = pos_mid - pos * (self.start - 1.0)  # ranks are 1-based within the community
+        rank_sum = pos_mid[:-1] - pos * (self.start - 1.0)  # ranks are 1-based within the community
         u = rank_sum - pos * (pos + 1) / 2.0
         return np.where((pos > 0) & (self.neg > 0), u / (pos * self.neg), np.nan)
 
@@ -444,3 +455,20 @@ def test_row_replicates(y_true, scores_2d, units: pd.DataFrame, groups: pd.DataF
         frame["value"] = value.reshape(-1).astype(float)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def test_row_replicates_streamed(y_true, batches, groups: pd.DataFrame, threshold: float = 0.5,
+                                 evaluable: Mapping[str, list[str]] | None = None, n_boot: int = 200,
+                                 rng_seed: int = 0) -> pd.DataFrame:
+    """test_row_replicates from `batches` of (units part, its scores (part, n_test)), such as
+    sweep.iter_scores: the same table bit for bit (a unit's errors are sums of integer weights,
+    exact in float32), holding one batch's scores at a time."""
+    frames, blocks = [], []
+    for part, scores in batches:
+        frame = test_row_replicates(y_true, scores, part, groups, threshold, evaluable, n_boot, rng_seed)
+        frames.append(frame)
+        blocks.append(np.arange(len(frame)) // (len(part) * n_boot))  # which community each row is of
+    if not frames:
+        raise InputError("no units to resample: the batches of scores are empty")
+    order = np.argsort(np.concatenate(blocks), kind="stable")  # community-major, units in order, as at once
+    return pd.concat(frames, ignore_index=True).take(order).reset_index(drop=True)

@@ -34,19 +34,32 @@ def seed_mean_predictions(scores: np.ndarray, units: pd.DataFrame, thresholds) -
     Returns an array (n_test, n_choices) in float32 and the choices table (scale, model, threshold),
     sorted by scale, model, threshold.
     """
-    require_columns(units, ["model", "scale", "seed"], "units")
-    scores = np.asarray(scores)
-    if scores.ndim != 2 or scores.shape[0] != len(units):
-        raise InputError(f"scores must have one row per unit ({len(units)}), got shape {scores.shape}")
+    return seed_mean_predictions_streamed([(units, scores)], thresholds)
+
+
+def seed_mean_predictions_streamed(batches, thresholds) -> tuple[np.ndarray, pd.DataFrame]:
+    """seed_mean_predictions from `batches` of (units part, its scores (part, n_test)), such as
+    sweep.iter_scores: the same arrays bit for bit (counts of 0/1 are exact in float32), holding
+    one batch's scores and the running seed counts of each (scale, model)."""
     grid = check_thresholds(thresholds)
-    cut = grid.astype(scores.dtype if np.issubdtype(scores.dtype, np.floating) else np.float64)
-    blocks, rows = [], []
-    for (scale, model), group in units.reset_index(drop=True).groupby(["scale", "model"], sort=True):
-        share = np.zeros((scores.shape[1], len(grid)), np.float32)
-        for u in group.index:
-            share += scores[u][:, None] >= cut[None, :]
-        blocks.append(share / len(group))
-        rows += [(int(scale), str(model), float(t)) for t in grid]
+    counts, seeds = {}, {}
+    for units, scores in batches:
+        require_columns(units, ["model", "scale", "seed"], "units")
+        scores = np.asarray(scores)
+        if scores.ndim != 2 or scores.shape[0] != len(units):
+            raise InputError(f"scores must have one row per unit ({len(units)}), got shape {scores.shape}")
+        cut = grid.astype(scores.dtype if np.issubdtype(scores.dtype, np.floating) else np.float64)
+        for (scale, model), group in units.reset_index(drop=True).groupby(["scale", "model"], sort=True):
+            key = (int(scale), str(model))
+            share = counts.setdefault(key, np.zeros((scores.shape[1], len(grid)), np.float32))
+            for u in group.index:
+                share += scores[u][:, None] >= cut[None, :]
+            seeds[key] = seeds.get(key, 0) + len(group)
+    if not counts:
+        raise InputError("no units to predict with: the batches of scores are empty")
+    keys = sorted(counts)
+    rows = [(scale, model, float(t)) for scale, model in keys for t in grid]
+    blocks = [counts.pop(key) / seeds[key] for key in keys]
     return np.concatenate(blocks, axis=1), pd.DataFrame(rows, columns=CONFIG)
 
 

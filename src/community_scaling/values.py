@@ -437,3 +437,16 @@ def conflict(costs: pd.DataFrame, evaluable: Mapping[str, Sequence[str]] | None,
                 "tolerance": float(tolerance), "n_boot": int(n_boot), "interval": interval,
             })
     return pd.DataFrame(rows)
+
+
+def expected_costs_streamed(batches, test: pd.DataFrame, attributes: Sequence[str],
+                            profiles: Mapping = DEFAULT_PROFILES, outcomes: Sequence[str] | None = None,
+                            thresholds=DEFAULT_THRESHOLDS) -> pd.DataFrame:
+    """expected_costs from `batches` of (units part, its scores (part, n_test)), such as
+    sweep.iter_scores: the same table bit for bit (its rows are unit-major), holding one
+    batch's scores at a time."""
+    frames = [expected_costs(scores, part, test, attributes, profiles, outcomes, thresholds)
+              for part, scores in batches]
+    if not frames:
+        raise InputError("no units to cost: the batches of scores are empty")
+    return pd.concat(frames, ignore_index=True)
