@@ -201,15 +201,9 @@ def test_a_no_op_refresh_hashes_nothing(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_an_older_copy_with_other_content_reruns_ingest(tmp_path):
-    from test_make_safety import _file_study, _needs_environment, _study_args, make
+    from test_make_safety import _ingest_built_then, make
 
-    _needs_environment()
-    study_file = _file_study(tmp_path)
-    ingest = tmp_path / "out" / "reports" / "filestudy" / "notebooks" / "01_ingest.ipynb"
-    args = [str(ingest), *_study_args(tmp_path, study_file)]
-    assert make(*args).returncode == 0 and ingest.exists()
-    assert "papermill 01_ingest" not in make("-n", *args).stdout  # up to date
-    _older_copy_with_other_content(tmp_path / "people.csv", tmp_path)
+    args = _ingest_built_then(tmp_path, lambda data: _older_copy_with_other_content(data, tmp_path))
     rerun = make(*args)
     assert rerun.returncode == 0 and "papermill 01_ingest" in rerun.stdout, rerun.stdout + rerun.stderr
     assert "papermill 01_ingest" not in make(*args).stdout  # and then up to date again

@@ -69,17 +69,26 @@ def _study_args(tmp_path, study_file):
     return ["STUDY=filestudy", f"STUDY_FILE={study_file}", f"OUT={tmp_path / 'out'}"]
 
 
-@pytest.mark.slow
-def test_editing_the_data_reruns_ingest(tmp_path):
+def _ingest_built_then(tmp_path, change):
+    """Build the file study's ingest, check it is up to date, apply change(data file); make's arguments."""
     _needs_environment()
     study_file = _file_study(tmp_path)
     ingest = tmp_path / "out" / "reports" / "filestudy" / "notebooks" / "01_ingest.ipynb"
     args = [str(ingest), *_study_args(tmp_path, study_file)]
     assert make(*args).returncode == 0 and ingest.exists()
     assert "papermill 01_ingest" not in make("-n", *args).stdout  # up to date
-    data = tmp_path / "people.csv"
+    change(tmp_path / "people.csv")
+    return args
+
+
+def _flip_labels(data):
     frame = pd.read_csv(data)
     frame.assign(label=frame.label.map({"yes": "no", "no": "yes"})).to_csv(data, index=False)
+
+
+@pytest.mark.slow
+def test_editing_the_data_reruns_ingest(tmp_path):
+    args = _ingest_built_then(tmp_path, _flip_labels)
     assert "papermill 01_ingest" in make("-n", *args).stdout
 
 

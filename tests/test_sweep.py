@@ -279,17 +279,7 @@ def test_result_files_are_readable_by_the_group(processed, tmp_path):
 
 
 def test_loky_workers_do_not_outlive_the_sweep(processed, tmp_path):
-    import psutil
-
-    def workers():  # loky's resource trackers stay until this process ends; workers must not
-        found = []
-        for child in psutil.Process().children(recursive=True):
-            try:
-                if "LokyProcess" in " ".join(child.cmdline()):
-                    found.append(child)
-            except (psutil.ZombieProcess, psutil.NoSuchProcess):  # another test's process, exited, not yet reaped
-                pass
-        return found
+    from test_make_hostile import _loky_workers as workers  # loky's resource trackers stay; workers must not
 
     sweep.run_sweep(UNITS[:4], processed, tmp_path / "c", "loky", 2)
     deadline = time.monotonic() + 30
