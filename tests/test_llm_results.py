@@ -8,7 +8,8 @@ from community_scaling import downloads, llm_results, model_size
 from community_scaling.io import InputError, sha256_file
 from community_scaling.llm_results import (COLUMNS, load, parse_bslmeval, parse_lm_eval_mmlu, parse_lm_eval_v03,
                                            parse_pythia_zero_shot)
-from conftest import SHARED_DATA
+from community_scaling.paths import PARAMS_DIR
+from conftest import PROJECT, SHARED_DATA
 
 MIRROR = SHARED_DATA / "llm_evals"
 needs_mirror = pytest.mark.skipif(not MIRROR.exists(), reason="needs ../shared/data/llm_evals mirrors")
@@ -243,3 +244,31 @@ def test_stderr_is_nan_when_not_published(tmp_path):
     table = parse_lm_eval_v03(path, "m")
     assert table[["task", "community", "value"]].values.tolist() == [["xstory_cloze", "en", 0.6]]
     assert table.stderr.isna().all()
+
+
+# --- the study, built once on a small configuration ---
+
+@pytest.mark.slow
+@needs_mirror
+def test_opt_mmlu_notebooks_build_a_ledger_on_a_small_configuration(tmp_path, write_study):
+    """Notebooks 21, 22 and 08 of the opt_mmlu study file with fewer draws, as papermill runs them."""
+    import papermill
+    import yaml
+
+    config = yaml.safe_load((PARAMS_DIR / "opt_mmlu.yaml").read_text())
+    config["published"]["draws"] = 20
+    file = write_study(config, name="opt_mmlu_small")
+    out = tmp_path / "out"
+    for notebook in ["21_published_results", "22_model_size", "08_claims"]:
+        papermill.execute_notebook(str(PROJECT / "notebooks" / f"{notebook}.ipynb"),
+                                   str(tmp_path / f"{notebook}.ipynb"), kernel_name="python3", progress_bar=False,
+                                   parameters={"study": "opt_mmlu_small", "study_file": str(file),
+                                               "output_root": str(out)})
+    results = out / "results" / "opt_mmlu_small"
+    datasheet = pd.read_parquet(results / "datasheet.parquet")
+    assert datasheet.evaluable.all() and len(datasheet) == 57 + 1 + len(llm_results.OPT_GENERAL)
+    ledger = pd.read_parquet(results / "ledger.parquet").set_index("claim")
+    assert list(ledger.index) == [f"C{i}" for i in range(1, 8)]
+    assert ledger.loc[["C2", "C4", "C5"]].verdict.eq("not applicable").all()
+    assert "no community is measured on two or more" in ledger.loc["C4", "details"]  # one measure per subject
+    assert ledger.loc["C3", "details"].startswith("57 communities compared")
