@@ -42,7 +42,7 @@ MODEL_CARDS = pd.DataFrame(
         ("bloom-3b", "bloom", "standard", 3_002_557_440, 341e9),
         ("bloom-7b1", "bloom", "standard", 7_069_016_064, 341e9),
         ("bloom-176b", "bloom", "standard", 176_247_271_424, 366e9),
-        # OPT: nominal parameter counts (the model cards and the mirror's README give no exact ones).
+        # OPT: the nominal parameter counts the mirror's README gives (it gives no exact ones).
         *[(f"opt-{size}", "opt", "standard", parameters, 180e9)
           for size, parameters in [("125m", 125_000_000), ("350m", 350_000_000), ("1.3b", 1_300_000_000),
                                    ("2.7b", 2_700_000_000), ("6.7b", 6_700_000_000), ("13b", 13_000_000_000),
