@@ -11,7 +11,7 @@ import pytest
 
 from community_scaling import model_size, rater_groups, study
 from community_scaling.io import InputError
-from community_scaling.llm_results import parse_bslmeval, parse_lm_eval_v03, parse_pythia_zero_shot
+from community_scaling.llm_results import parse_bslmeval, parse_lm_eval_mmlu, parse_lm_eval_v03, parse_pythia_zero_shot
 from community_scaling.rater_labels import evaluable_groups, load_dices, load_epic
 from conftest import SHARED_DATA
 from test_model_size import synthetic
@@ -96,6 +96,7 @@ def test_validation_entry_point_stops_on_a_bad_rater_attribute(write_study, caps
 @pytest.mark.parametrize("parse, results, where", [
     (parse_lm_eval_v03, {"xcopa_sw": {"acc": 0.6, "acc_stderr": 0.0}}, "task 'xcopa', community 'sw'"),
     (parse_lm_eval_v03, {"xcopa_sw": {"acc": 0.6, "acc_stderr": -0.01}}, "task 'xcopa', community 'sw'"),
+    (parse_lm_eval_mmlu, {"hendrycksTest-virology": {"acc": 0.2, "acc_stderr": 0.0}}, "task 'mmlu', community 'virology'"),
     (parse_pythia_zero_shot, {"crows_pairs_english_age": {"pct_stereotype": 0.6, "pct_stereotype_stderr": -0.1,
                                                           "likelihood_difference": 3.0,
                                                           "likelihood_difference_stderr": 0.2}}, "community 'age'"),

@@ -1,11 +1,15 @@
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from community_scaling import downloads, llm_results
+from community_scaling import downloads, llm_results, model_size
 from community_scaling.io import InputError, sha256_file
-from community_scaling.llm_results import COLUMNS, load, parse_bslmeval, parse_lm_eval_v03, parse_pythia_zero_shot
-from conftest import SHARED_DATA
+from community_scaling.llm_results import (COLUMNS, load, parse_bslmeval, parse_lm_eval_mmlu, parse_lm_eval_v03,
+                                           parse_pythia_zero_shot)
+from community_scaling.paths import PARAMS_DIR
+from conftest import PROJECT, SHARED_DATA
 
 MIRROR = SHARED_DATA / "llm_evals"
 needs_mirror = pytest.mark.skipif(not MIRROR.exists(), reason="needs ../shared/data/llm_evals mirrors")
@@ -51,6 +55,10 @@ def test_files_per_family():
     assert len(llm_results.files("lm_eval_multilingual", "xglm")) == 25
     assert [name.split("/")[-2] for name in llm_results.files("bloom_flores", ["opt"])] == ["opt"]
     assert len(llm_results.files("pythia_crows_pairs")) == 15
+    # OPT's files sit in the harness folder beside BLOOM's and XGLM's, and belong to their own source only
+    assert [name.split("/")[-1] for name in llm_results.files("opt_mmlu")] == [
+        f"opt-{size}.json" for size in ["1.3b", "125m", "13b", "2.7b", "30b", "350m", "6.7b", "66b"]]
+    assert llm_results.source_families("lm_eval_multilingual") == ["bloom", "xglm"]
 
 
 # --- known values from the mirror's README ---
@@ -75,6 +83,15 @@ def test_known_crows_pairs_values(tables):
     assert not table[crows].higher_is_better.any() and table[~crows].higher_is_better.all()
     # the general benchmarks kept beside it: accuracy overall (lambada_openai of pythia-70m, read from the file)
     assert value(table, "pythia-70m", "lambada_openai", "all", "accuracy") == 0.18455268775470599
+
+
+@needs_mirror
+def test_known_opt_values(tables):
+    table = tables["opt_mmlu"]
+    assert value(table, "opt-66b", "mmlu", "college_medicine") == 0.23699421965317918
+    assert value(table, "opt-66b", "mmlu", "college_medicine", column="stderr") == 0.03242414757483099
+    assert value(table, "opt-125m", "arc_easy", "all") == 0.4351851851851852
+    assert table.higher_is_better.all() and set(table.metric) == {"accuracy"}  # acc_norm left out
 
 
 @needs_mirror
@@ -125,6 +142,54 @@ def test_pythia_models_and_categories(tables):
 
 
 @needs_mirror
+def test_opt_sizes_subjects_and_benchmarks(tables):
+    table = tables["opt_mmlu"]
+    assert sorted(table.groupby("model").parameters.first()) == [
+        125e6, 350e6, 1.3e9, 2.7e9, 6.7e9, 13e9, 30e9, 66e9]
+    per_task = table.groupby("task").community.nunique()
+    assert per_task.to_dict() == {llm_results.MMLU: 57, **{task: 1 for task in llm_results.OPT_GENERAL}}
+    mmlu = table[table.task == llm_results.MMLU]
+    assert (mmlu.groupby("model").community.nunique() == 57).all() and llm_results.AGGREGATE not in set(mmlu.community)
+    assert len(table) == 8 * (57 + len(llm_results.OPT_GENERAL)) and table.stderr.notna().all()
+    assert table.training_tokens.eq(180e9).all()
+
+
+@needs_mirror
+def test_opt_mmlu_aggregate_is_the_computed_mean_of_the_subjects_near_chance(tables):
+    evaluations, _ = llm_results.standard_tables(tables["opt_mmlu"])
+    evaluations = model_size.with_aggregates(evaluations)
+    mmlu = evaluations[evaluations.attribute == llm_results.MMLU]
+    overall = mmlu[mmlu.community == llm_results.AGGREGATE]
+    assert len(overall) == 8 and overall.derived.all()  # no published overall score: the equal-weight mean
+    subjects = mmlu[~mmlu.derived].groupby("size_name").value.mean()
+    assert np.allclose(overall.set_index("size_name").value.loc[subjects.index], subjects)
+    assert overall.n_eval.eq(14042).all()  # MMLU's test items, recovered from the standard errors
+    assert mmlu.chance_badness.eq(0.75).all() and overall.value.between(0.25, 0.3).all()
+    assert evaluations[evaluations.attribute == "wsc"].chance_badness.eq(0.5).all()
+
+
+def test_an_mmlu_subject_missing_at_one_size_leaves_the_aggregate_and_keeps_its_own_curve(tmp_path):
+    sizes = ["opt-125m", "opt-350m", "opt-1.3b", "opt-2.7b", "opt-6.7b"]
+    frames = []
+    for i, model in enumerate(sizes):
+        subjects = ["anatomy", "virology"] + ([] if model == "opt-1.3b" else ["astronomy"])
+        results = {f"hendrycksTest-{s}": {"acc": 0.25 + 0.01 * i + 0.001 * j, "acc_stderr": 0.02}
+                   for j, s in enumerate(subjects)}
+        path = tmp_path / f"{model}.json"
+        path.write_text(json.dumps({"results": {**results, "arc_easy": {"acc": 0.4 + 0.02 * i, "acc_stderr": 0.01}}}))
+        frames.append(parse_lm_eval_mmlu(path, model))
+    raw = pd.concat(frames).merge(llm_results.MODEL_CARDS, on="model")
+    evaluations = model_size.with_aggregates(llm_results.standard_tables(raw)[0])
+    overall = evaluations[(evaluations.attribute == "mmlu") & (evaluations.community == "all")]
+    complete = evaluations[(evaluations.attribute == "mmlu") & evaluations.community.isin(["anatomy", "virology"])]
+    assert np.allclose(overall.sort_values("scale").value, complete.groupby("scale").value.mean().sort_index())
+    slopes = model_size.slope_table(evaluations, min_sizes=5).set_index("community")
+    assert slopes.loc["astronomy"].reason == "4 sizes, fewer than published.min_sizes = 5"
+    lags = model_size.lag_table(evaluations, min_sizes=4).set_index("community")
+    assert lags.loc["astronomy"].sizes == 4 and lags.loc["astronomy"].reason == ""  # weight 0 in the mean
+
+
+@needs_mirror
 def test_every_row_carries_its_model_card(tables):
     for table in tables.values():
         assert list(table.columns) == COLUMNS + llm_results.CARD_COLUMNS
@@ -136,7 +201,7 @@ def test_every_row_carries_its_model_card(tables):
 
 # --- malformed files ---
 
-PARSERS = [parse_lm_eval_v03, parse_pythia_zero_shot, parse_bslmeval]
+PARSERS = [parse_lm_eval_v03, parse_lm_eval_mmlu, parse_pythia_zero_shot, parse_bslmeval]
 
 
 @pytest.mark.parametrize("parse", PARSERS)
@@ -158,6 +223,9 @@ def test_malformed_file_names_the_file(tmp_path, parse, text, problem):
     (parse_lm_eval_v03, {"xcopa_sw": {"acc_stderr": 0.02}}, "lacks 'acc'"),
     (parse_lm_eval_v03, {"xcopa_sw": {"acc": "0.5"}}, "must be a finite number"),
     (parse_lm_eval_v03, {"xcopa_sw": [0.5]}, "must be an object"),
+    (parse_lm_eval_mmlu, {"hendrycksTest-anatomy": {"acc_stderr": 0.02}}, "lacks 'acc'"),
+    (parse_lm_eval_mmlu, {"hendrycksTest-": {"acc": 0.3}}, "names no MMLU subject"),
+    (parse_lm_eval_mmlu, {"hendrycksTest-all": {"acc": 0.3}}, "names no MMLU subject"),
     (parse_pythia_zero_shot, {"crows_pairs_english_age": {"pct_stereotype": 0.6}}, "lacks 'likelihood_difference'"),
     (parse_bslmeval, {"gsarti/flores_101_hin+null": {"t1": {"bits_per_byte": 2.0}, "t2": {}}}, "one run, has 2"),
     (parse_bslmeval, {"gsarti/flores_101_hin+null": {"t1": {"bits_per_byte": 2.0}}}, "lacks 'byte_perplexity'"),
@@ -176,3 +244,31 @@ def test_stderr_is_nan_when_not_published(tmp_path):
     table = parse_lm_eval_v03(path, "m")
     assert table[["task", "community", "value"]].values.tolist() == [["xstory_cloze", "en", 0.6]]
     assert table.stderr.isna().all()
+
+
+# --- the study, built once on a small configuration ---
+
+@pytest.mark.slow
+@needs_mirror
+def test_opt_mmlu_notebooks_build_a_ledger_on_a_small_configuration(tmp_path, write_study):
+    """Notebooks 21, 22 and 08 of the opt_mmlu study file with fewer draws, as papermill runs them."""
+    import papermill
+    import yaml
+
+    config = yaml.safe_load((PARAMS_DIR / "opt_mmlu.yaml").read_text())
+    config["published"]["draws"] = 20
+    file = write_study(config, name="opt_mmlu_small")
+    out = tmp_path / "out"
+    for notebook in ["21_published_results", "22_model_size", "08_claims"]:
+        papermill.execute_notebook(str(PROJECT / "notebooks" / f"{notebook}.ipynb"),
+                                   str(tmp_path / f"{notebook}.ipynb"), kernel_name="python3", progress_bar=False,
+                                   parameters={"study": "opt_mmlu_small", "study_file": str(file),
+                                               "output_root": str(out)})
+    results = out / "results" / "opt_mmlu_small"
+    datasheet = pd.read_parquet(results / "datasheet.parquet")
+    assert datasheet.evaluable.all() and len(datasheet) == 57 + 1 + len(llm_results.OPT_GENERAL)
+    ledger = pd.read_parquet(results / "ledger.parquet").set_index("claim")
+    assert list(ledger.index) == [f"C{i}" for i in range(1, 8)]
+    assert ledger.loc[["C2", "C4", "C5"]].verdict.eq("not applicable").all()
+    assert "no community is measured on two or more" in ledger.loc["C4", "details"]  # one measure per subject
+    assert ledger.loc["C3", "details"].startswith("57 communities compared")

@@ -62,7 +62,7 @@ _BIGSCIENCE = ("https://raw.githubusercontent.com/bigscience-workshop/bigscience
                "9e64edec2ad1fb9263bf39ba616a84ff64b4d947/evaluation/results/tr11/")
 # folder in the cache -> (its canonical URL, {path below it: sha256})
 _LLM_EVALS: dict[str, tuple[str, dict[str, str]]] = {
-    # lm-eval v0.3 results of BLOOM and XGLM, MIT (deleted upstream later; the pinned commit still serves them).
+    # lm-eval v0.3 results of BLOOM, XGLM and OPT, MIT (deleted upstream later; the pinned commit still serves them).
     "llm_evals/lm-evaluation-harness/results/": (_HARNESS, {
         "bloom/bloom-1b1/bloom-1b1_pawsx_0-shot.json": "6d6ac2c747fa2d54560db2a4527364077b4f88b4fa355c47ac15e72c7435f46f",
         "bloom/bloom-1b1/bloom-1b1_xcopa_0-shot.json": "67653f30b0a777ee20f86f9466525829bd74aee33efc82c8b98e863723a8a5c3",
@@ -114,6 +114,15 @@ _LLM_EVALS: dict[str, tuple[str, dict[str, str]]] = {
         "xglm/xglm-7.5B/xglm-7.5B_xnli_0-shot.json": "5ee0d524a627d94454abbaa368ec017250086fb879d34339359e413f342fd354",
         "xglm/xglm-7.5B/xglm-7.5B_xstory_cloze_0-shot.json": "e87216b463a39d88f613cc4ecc083fdfb9991981d26a4812dca080eb04cc8963",
         "xglm/xglm-7.5B/xglm-7.5B_xwinograd_0-shot.json": "13760a876b2639f8dd7cb46a5befc7c10641d848c8ef6810b1916a115de9ad03",
+        # OPT 125M-66B: MMLU's 57 subjects and general benchmarks, zero-shot, one file per size.
+        "opt/opt-125m/opt-125m.json": "7c6d0a1a64d8c54b3c63aee677ff40e02a3925e2000419a7916dd0786bb649df",
+        "opt/opt-350m/opt-350m.json": "1eab8492a36b6cb6b8e3cb6f090ba8563613cc1412797c20c72219852a1a8e73",
+        "opt/opt-1.3b/opt-1.3b.json": "d63d79b53fa88c0aed61bea0fd45f5c23c3c3f9945e1764e85e532d58fae078f",
+        "opt/opt-2.7b/opt-2.7b.json": "d30afb414b9ed39c7b4b0bf81e447153dd9432d3be2fcf8a281487778ee28b6c",
+        "opt/opt-6.7b/opt-6.7b.json": "a19f1b31d2a5c3a11b111a350d4d90719d1132107a9d021488402598fa1c9358",
+        "opt/opt-13b/opt-13b.json": "e5d8517c97a27dbcc392a4b9cfb71959b085668988e28f3c6b2fc32531bf266e",
+        "opt/opt-30b/opt-30b.json": "3952592173ebd9c737b45da83bc0bbfe16db121a9770a3d6308c3680de8974a6",
+        "opt/opt-66b/opt-66b.json": "cb62852a416c03621f9a6734c744f927593a233f38fbc626426954b9fc7aa989",
     }),
     # Pythia zero-shot results at the final step 143000, Apache-2.0 (pythia-1b-bf16 left out: no model card row).
     "llm_evals/pythia/evals/pythia-v1/": (_PYTHIA, {

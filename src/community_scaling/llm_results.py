@@ -3,7 +3,8 @@
 Why: whether communities scale like the aggregate can be checked on models far
 larger than any sweep here, from results their authors published per group:
 multilingual lm-eval tasks (groups are languages; BLOOM and XGLM), CrowS-Pairs
-in Pythia's zero-shot evaluations (groups are bias categories) and FLORES-101
+in Pythia's zero-shot evaluations (groups are bias categories), MMLU in
+lm-evaluation-harness's OPT results (groups are the 57 subjects) and FLORES-101
 language modelling in BigScience's evaluations (groups are languages; BLOOM and
 OPT-175B). Each source has its own JSON shape; one parser per shape gives the
 same rows, and `load` adds each model's parameters and training tokens.
@@ -41,6 +42,11 @@ MODEL_CARDS = pd.DataFrame(
         ("bloom-3b", "bloom", "standard", 3_002_557_440, 341e9),
         ("bloom-7b1", "bloom", "standard", 7_069_016_064, 341e9),
         ("bloom-176b", "bloom", "standard", 176_247_271_424, 366e9),
+        # OPT: the nominal parameter counts the mirror's README gives (it gives no exact ones).
+        *[(f"opt-{size}", "opt", "standard", parameters, 180e9)
+          for size, parameters in [("125m", 125_000_000), ("350m", 350_000_000), ("1.3b", 1_300_000_000),
+                                   ("2.7b", 2_700_000_000), ("6.7b", 6_700_000_000), ("13b", 13_000_000_000),
+                                   ("30b", 30_000_000_000), ("66b", 66_000_000_000)]],
         ("opt-175b", "opt", "standard", 175_000_000_000, 180e9),
         ("xglm-564M", "xglm", "standard", 564_000_000, 500e9),
         ("xglm-1.7B", "xglm", "standard", 1_700_000_000, 500e9),
@@ -160,6 +166,37 @@ def parse_pythia_zero_shot(path: Path, model: str) -> pd.DataFrame:
     return _frame(rows, path)
 
 
+_MMLU = "hendrycksTest-"  # lm-eval v0.3 names MMLU's subjects hendrycksTest-<subject>
+MMLU = "mmlu"  # their task here: one task, its communities the subjects
+# General benchmarks of the OPT files (accuracy, overall only), beside MMLU's subjects.
+OPT_GENERAL = ("lambada_openai", "piqa", "arc_easy", "arc_challenge", "winogrande", "sciq", "logiqa", "wsc")
+
+
+def parse_lm_eval_mmlu(path: Path, model: str) -> pd.DataFrame:
+    """MMLU accuracy per subject from an lm-eval v0.3 file (`results["hendrycksTest-<subject>"] = {acc,
+    acc_stderr, acc_norm, ...}`), and the accuracy of the general benchmarks in OPT_GENERAL; other tasks
+    (and acc_norm) are left out.
+
+    Returns columns COLUMNS: task "mmlu" with community the subject (e.g. college_medicine), no overall
+    score (the analysis computes the equal-weight mean over subjects as community "all"); each general
+    benchmark as its own task, community "all"; metric "accuracy" with its standard error.
+    """
+    rows = []
+    for key, entry in _read_results(path).items():
+        if key.startswith(_MMLU):
+            task, community = MMLU, key.removeprefix(_MMLU)
+            if community in ("", AGGREGATE):  # "all" would pass for a published overall score
+                raise InputError(f"{path}: results key {key!r} names no MMLU subject")
+        elif key in OPT_GENERAL:
+            task, community = key, AGGREGATE
+        else:
+            continue
+        entry = _entry(path, key, entry)
+        rows.append((model, task, community, "accuracy", _number(path, key, entry, "acc"),
+                     _number(path, key, entry, "acc_stderr", required=False), True))
+    return _frame(rows, path)
+
+
 _FLORES = re.compile(r"^gsarti/flores_101_(\w+)\+null$")
 _LM_METRICS = ("bits_per_byte", "byte_perplexity", "word_perplexity")
 
@@ -189,7 +226,7 @@ def parse_bslmeval(path: Path, model: str) -> pd.DataFrame:
 
 
 def _harness_model(name: str) -> str:
-    return name.removeprefix(_HARNESS).split("/")[1]  # <family>/<model>/<model>_<task>_0-shot.json
+    return name.removeprefix(_HARNESS).split("/")[1]  # <family>/<model>/<model>[_<task>_0-shot].json
 
 
 def _pythia_model(name: str) -> str:
@@ -200,11 +237,12 @@ def _bigscience_model(name: str) -> str:
     return _BIGSCIENCE_RUNS[name.removeprefix(_BIGSCIENCE).split("/")[0]]  # <run>/bslmeval.json
 
 
-# source -> (folder of its files in the registry, model of a file, parser)
-SOURCES: dict[str, tuple[str, Callable[[str], str], Callable[[Path, str], pd.DataFrame]]] = {
-    "lm_eval_multilingual": (_HARNESS, _harness_model, parse_lm_eval_v03),
-    "pythia_crows_pairs": (_PYTHIA, _pythia_model, parse_pythia_zero_shot),
-    "bloom_flores": (_BIGSCIENCE, _bigscience_model, parse_bslmeval),
+# source -> (folders of its files in the registry, model of a file, parser)
+SOURCES: dict[str, tuple[tuple[str, ...], Callable[[str], str], Callable[[Path, str], pd.DataFrame]]] = {
+    "lm_eval_multilingual": ((_HARNESS + "bloom/", _HARNESS + "xglm/"), _harness_model, parse_lm_eval_v03),
+    "opt_mmlu": ((_HARNESS + "opt/",), _harness_model, parse_lm_eval_mmlu),
+    "pythia_crows_pairs": ((_PYTHIA,), _pythia_model, parse_pythia_zero_shot),
+    "bloom_flores": ((_BIGSCIENCE,), _bigscience_model, parse_bslmeval),
 }
 
 
@@ -212,8 +250,8 @@ def _source_files(source: str) -> dict[str, str]:
     """Registry name -> model, for every registered file of `source` (the registry is the one list)."""
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r}; known: {sorted(SOURCES)}")
-    folder, model_of, _ = SOURCES[source]
-    files = {name: model_of(name) for name in downloads.REGISTRY if name.startswith(folder)}
+    folders, model_of, _ = SOURCES[source]
+    files = {name: model_of(name) for name in downloads.REGISTRY if name.startswith(folders)}
     uncarded = sorted(set(files.values()) - set(MODEL_CARDS.model))
     if uncarded:
         raise InputError(f"source {source!r} has files of model(s) {uncarded} without a row in MODEL_CARDS")
@@ -260,7 +298,8 @@ def cached_files(published: dict, cache: str | Path | None = None) -> list[Path]
 # Answer options of each task: chance accuracy is 1 / options (lambada predicts a word from the whole
 # vocabulary: chance accuracy about 0).
 OPTIONS = {"lambada_openai": float("inf"), "xcopa": 2, "xnli": 3, "xstory_cloze": 2, "xwinograd": 2, "pawsx": 2, "piqa": 2, "arc_easy": 4,
-           "arc_challenge": 4, "winogrande": 2, "sciq": 4, "logiqa": 4}
+           "arc_challenge": 4, "winogrande": 2, "sciq": 4, "logiqa": 4, MMLU: 4,
+           "wsc": 2}  # SuperGLUE WSC: is the pronoun's referent this noun, yes or no
 
 
 def _family_line(frame: pd.DataFrame) -> pd.Series:

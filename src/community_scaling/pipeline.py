@@ -17,7 +17,8 @@ from .io import InputError
 
 # `make all` without STUDY builds these, in this order; heavy studies (a national ACS run) are
 # opt-in by name: make all STUDY=acs_income_2018_all; so, until their time is measured within the budget, are
-# the rater-label studies (make all STUDY=popquorn, STUDY=epic).
+# the rater-label studies (make all STUDY=popquorn, STUDY=epic) and opt_mmlu (about 23 s of notebooks, against
+# a margin of 36 s last measured before it; README "Performance").
 DEFAULT_STUDIES = ("census", "llm_multilingual", "pythia_crows_pairs", "bloom_flores")
 
 PROCESSED_PREFIX = "processed:"  # a table of data/processed/<study>/ rather than results/<study>/
