@@ -1,5 +1,5 @@
 # Generated from src/community_scaling/pipeline.py by `make pipeline`: edit that file, not this one.
-DEFAULT_STUDIES := census llm_multilingual pythia_crows_pairs bloom_flores
+DEFAULT_STUDIES := census llm_multilingual pythia_crows_pairs bloom_flores opt_mmlu popquorn epic
 ALL_NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims 21_published_results 22_model_size 31_rater_labels 32_agreement 33_rater_curves
 NOTEBOOKS_sweep := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims
 NOTEBOOKS_published_results := 21_published_results 22_model_size 08_claims

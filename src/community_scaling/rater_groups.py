@@ -118,7 +118,10 @@ def evaluable_groups(ratings: pd.DataFrame, raters: pd.DataFrame, attribute: str
          rows["n_items"].map(lambda n: f"too few items with {min_raters}+ raters ({n} < {min_items})")], "")
     missing = ratings["rater"].isin(raters.loc[raters[attribute].isna(), "rater"])
     if missing.any():
-        rows.loc[len(rows)] = [np.nan, ratings.loc[missing, "rater"].nunique(), 0, False, "attribute missing"]
+        unknown = pd.DataFrame({"group": pd.Series([np.nan], dtype=rows["group"].dtype),  # missing, in its dtype
+                                "n_raters": [ratings.loc[missing, "rater"].nunique()], "n_items": [0],
+                                "evaluable": [False], "reason": ["attribute missing"]})
+        rows = pd.concat([rows, unknown], ignore_index=True)
     return rows
 
 
