@@ -4,12 +4,13 @@
 # (`make help`); variables:
 #
 #   make all                 every study of the default set (pipeline.DEFAULT_STUDIES) and the front page
-#   make all EXTRA_STUDIES="popquorn epic"   the default set and these opt-in studies, on one front page
+#   make all EXTRA_STUDIES="popquorn_race_education"   the default set and these opt-in studies, on one front page
 #   make all STUDY=mine      one study, params/mine.yaml
 #   make all STUDY=x STUDY_FILE=/path/x.yaml   a study file kept elsewhere
 #   make all OUT=/tmp/x      everything generated goes under /tmp/x instead of here
 #   make all JOBS=1          one step at a time (default 2: a notebook's HTML, or 05-07, run beside
 #                            the next notebook; `make -jN` given on the command line wins)
+#   make test JOBS=1         the test suite in one pytest-xdist worker (default 2)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -197,11 +198,11 @@ $(KERNEL_CONFIG): etc/ipython/ipython_kernel_config.py | $(ENV)
 # ---- checks ----
 ## Run the whole test suite (budget: 10 minutes on a quiet 2-core machine; the browser test needs chromium)
 test: $(ENV) $(KERNEL_CONFIG)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 
 ## Run the tests that take seconds (no notebooks, no Make chain, no browser; about 2 minutes on 2 cores)
 test-fast: $(ENV)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup -m "not slow"
 
 ## Time the default study and the scaling fits; outputs kept in benchmarks/results/
 benchmark: $(ENV) $(KERNEL_CONFIG)

@@ -11,6 +11,17 @@ PROJECT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT.parent / "shared" / "data"
 
 
+_SHARED_BUILDS = {"smoke_build", "two_study_build"}
+
+
+def pytest_collection_modifyitems(items):
+    # Under pytest-xdist (`make test` runs 2 workers, --dist loadgroup) every test that reads the
+    # session's smoke build runs on one worker, so the build is made once, not once per worker.
+    for item in items:
+        if _SHARED_BUILDS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("smoke_build"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_output(tmp_path, monkeypatch):
     monkeypatch.setenv("COMMUNITY_SCALING_OUTPUT", str(tmp_path / "out"))
