@@ -141,10 +141,12 @@ SCHEMA: dict[str, dict[str, Spec]] = {
     },
     "published": {
         "source": Spec((str,), "lm_eval_multilingual",
-                       _one_of("lm_eval_multilingual", "opt_mmlu", "pythia_crows_pairs", "bloom_flores"),
+                       _one_of("lm_eval_multilingual", "opt_mmlu", "pythia_crows_pairs", "bloom_flores",
+                               "obsscaling"),
                        "lm_eval_multilingual (XGLM and BLOOM per language), opt_mmlu (OPT per MMLU subject, "
-                       "beside general benchmarks), pythia_crows_pairs (Pythia per CrowS-Pairs category) or "
-                       "bloom_flores (BLOOM FLORES-101 bits per byte per language)"),
+                       "beside general benchmarks), pythia_crows_pairs (Pythia per CrowS-Pairs category), "
+                       "bloom_flores (BLOOM FLORES-101 bits per byte per language) or obsscaling (148 base "
+                       "models of 47 families on 8 benchmarks, with their training FLOPs)"),
         "families": Spec((list,), [], items=(str,), help="model families to keep (e.g. [bloom, xglm]); [] = all of the source"),
         "min_sizes": Spec((int,), 4, lambda v: None if v >= 3 else "must be >= 3 (a slope and its interval)",
                           "curves with fewer model sizes are listed as not evaluable"),
