@@ -156,6 +156,13 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                              "C3 on model size: a community is shown not to lag when its gain per tenfold of "
                              "parameters is, with Holm-corrected 95% confidence, less than this below the "
                              "aggregate's (in units of the metric; accuracy: 0.01 = one point)"),
+        "compute_min_models": Spec((int,), 4, lambda v: None if v >= 4 else "must be >= 4 (a curvature needs 4 points)",
+                                   "C6 (and C7 within families): a family line with fewer models with training "
+                                   "compute is left out of the curves, and named"),
+        "compute_curves": Spec((str,), "within_families", _one_of("within_families", "within_and_across_families"),
+                               "C6: the curves whose curvature is tested, each family line's (within_families), or "
+                               "those and one curve of every model of every family ordered by training FLOPs "
+                               "(within_and_across_families)"),
         "caveat": Spec((str,), "", help="a known problem of the source, shown in the notebooks"),
     },
     "raters": {
