@@ -85,3 +85,55 @@ def test_blank_flops_or_scores_are_unknown_not_zero(tmp_path):
     results, cards = parse_obsscaling(path)
     assert np.isnan(cards.training_flops.item()) and np.isnan(cards.training_tokens.item())
     assert "humaneval" not in set(results.task) and len(results) == 5
+
+
+def _draws(families: dict[str, int], n_draws: int = 50):
+    """LossDraws on the model-size axis of synthetic families (one model per tenfold of parameters, each family
+    offset by a third of a tenfold): error 0.3 + 0.5 x (compute / 1e17)^-0.1, bending towards its floor, for
+    everyone and two groups, one value per model, normal draws with standard error 0.002."""
+    from community_scaling.error_draws import LossDraws
+
+    rows = [(family, f"{family}-{k}", 10.0 ** (8 + k + j / 3)) for j, (family, count) in enumerate(families.items())
+            for k in range(count)]
+    configs = pd.DataFrame(rows, columns=["model", "size_name", "scale"]).assign(
+        axis="model size", capacity=np.nan, n_seeds=1)
+    configs["fit_operations"] = 6 * configs.scale * 20 * configs.scale
+    loss = 0.3 + 0.5 * (configs.fit_operations.to_numpy() / 1e17) ** -0.1
+    point = np.column_stack([loss, loss, loss * 0.9])
+    rng = np.random.default_rng(0)
+    boot = point[None] + 0.002 * rng.standard_normal((n_draws, *point.shape))
+    targets = pd.DataFrame({"attribute": ["all", "a", "b"], "community": "all", "rows": [2000, 1000, 1000]})
+    trivial = np.array([0.8, 0.8, 0.8])
+    return LossDraws(configs, targets, point, boot, trivial, np.broadcast_to(trivial, (n_draws, 3)).copy())
+
+
+def test_compute_curves_keep_families_with_enough_models_and_add_one_across_families():
+    from community_scaling import model_size
+    from community_scaling.claims import c6_diminishing_returns as c6
+
+    draws = _draws({"big": 6, "pair": 2, "five": 5})
+    within, left_out = model_size.compute_curves(draws, min_models=5)
+    assert sorted(within.configs.model.unique()) == ["big", "five"]
+    assert left_out.to_dict("records") == [{"model": "pair", "models": 2}]
+    both, _ = model_size.compute_curves(draws, min_models=5, across_families=True)
+    assert len(both.configs) == 11 + 13 and both.point.shape == (24, 3) and both.boot.shape == (50, 24, 3)
+    pooled = both.configs.model == model_size.ACROSS_FAMILIES
+    assert pooled.sum() == 13 and np.array_equal(both.point[pooled.to_numpy()], draws.point)
+    # every curve bends towards its floor (diminishing returns), the pooled one too
+    claim = c6.evaluate({"error": both}, "error")
+    assert claim.verdict == "supported" and claim.details.count("2c = ") == 3
+    assert "all families, across families: 2c" in claim.details
+
+
+def test_c7_inside_each_family_chooses_the_familys_own_small_model():
+    from community_scaling import model_size
+
+    table = model_size.within_families(_draws({"big": 6, "pair": 2}), min_models=5, margin=0.1, small_share=0.1)
+    assert table.model.tolist() == ["big"] and table.groups.item() == 2
+    assert table.small_flops_share.item() <= 0.1
+    assert table.small.item().endswith("n=1000000000000.0")  # big-4, the largest within 10% of big-5's FLOPs
+    # its excess over the best, in units of the chance-to-best gap, from the formula
+    loss = lambda n: 0.3 + 0.5 * (120 * n ** 2 / 1e17) ** -0.1  # noqa: E731
+    expected = (loss(1e12) - loss(1e13)) / (0.8 - loss(1e13))
+    assert table.majority_excess.item() == pytest.approx(expected)
+    assert table.served.item() == (2 if expected <= 0.1 else 0)
