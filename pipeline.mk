@@ -44,7 +44,7 @@ $(NB)/21_published_results.ipynb $(RESULTS)/evaluations.parquet $(RESULTS)/compu
   notebooks/21_published_results.ipynb $(call section,published figures) $(SRC) $(INPUT_STAMP)
 	$(papermill)
 
-$(NB)/22_model_size.ipynb $(RESULTS)/claims_22_model_size.parquet &: \
+$(NB)/22_model_size.ipynb $(RESULTS)/claims_22_model_size.parquet $(RESULTS)/curvature_by_group.parquet &: \
   notebooks/22_model_size.ipynb $(call section,published fits metrics cost figures) $(SRC) $(RESULTS)/evaluations.parquet $(RESULTS)/compute.parquet $(RESULTS)/datasheet.parquet
 	$(papermill)
 

@@ -114,6 +114,9 @@ grid = sns.relplot(data=plot, x="scale", y="value", hue="model", units="communit
                    kind="line", marker="o", markersize=3, facet_kws={"sharey": False}, height=2.6, aspect=1.2,
                    alpha=0.7)
 grid.set(xscale="log")
+grid.set_titles(template="{row_name}, {col_name}")
+if plot.model.nunique() > 12:  # many families: the legend in columns, small
+    sns.move_legend(grid, "upper left", bbox_to_anchor=(1.0, 1.0), ncol=3, fontsize=6, title=None, frameon=False)
 for (metric, attribute), ax in grid.axes_dict.items():
     rows = evaluations[(evaluations.metric == metric) & (evaluations.attribute == attribute)]
     chance = rows.chance_badness.dropna()

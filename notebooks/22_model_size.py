@@ -47,7 +47,7 @@ import seaborn as sns
 from IPython.display import display
 
 from community_scaling.safe_markdown import Markdown
-from community_scaling import claims, model_size
+from community_scaling import claims, diminishing_returns, model_size, plotting
 from community_scaling.claims import (c1_aggregate_power_law as c1, c3_communities_left_behind as c3,
                                       c4_metric_dependence as c4, c6_diminishing_returns as c6,
                                       c7_small_models as c7)
@@ -76,17 +76,19 @@ evaluable = slopes[slopes.reason == ""]
 if len(evaluable):
     order = evaluable.sort_values("slope_per_tenfold")
     grid = sns.FacetGrid(order, col="attribute", row="metric", sharex=False, sharey=False, height=3.2, aspect=1.1)
+    colours = plotting.colours(evaluable.model.nunique())  # one colour per family, the same in every panel
 
     def _draw(data, **kwargs):
         ax = plt.gca()
         data = data.sort_values("slope_per_tenfold").reset_index(drop=True)
-        for model, colour in zip(sorted(data.model.unique()), sns.color_palette()):
+        for model, colour in zip(sorted(evaluable.model.unique()), colours):
             part = data[data.model == model]
             ax.errorbar(part.slope_per_tenfold, part.index, xerr=[part.slope_per_tenfold - part.ci_low,
                         part.ci_high - part.slope_per_tenfold], fmt="o", ms=3, color=colour, label=model, lw=0.8)
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_yticks(data.index, data.community + " " + data.model, fontsize=5)
     grid.map_dataframe(_draw)
+    grid.set_titles(template="{row_name}, {col_name}")
     grid.add_legend()
     grid.set_axis_labels("badness slope per tenfold (95% interval)", "")
     run.save_figure(grid.figure, "22_slopes", caption=(
@@ -113,6 +115,13 @@ aggregate = evaluations[(evaluations.community == model_size.AGGREGATE) & evalua
 aggregate = aggregate.assign(model=aggregate.model + " " + aggregate.attribute, attribute="all", metric="error",
                              value=aggregate.badness, n_eval=aggregate.n_eval.fillna(1))
 aggregate = aggregate[aggregate.value > 0]  # a power law of badness needs it positive (stereotype share < 0.5 is not)
+# a learning curve has one value per size: a family with two models of one parameter count (trained on different
+# token counts) has no curve in parameters alone
+repeated = aggregate.duplicated(["model", "scale"], keep=False)
+if repeated.any():
+    families = sorted(set(aggregate.model[repeated].str.rsplit(" ", n=1).str[0]))
+    display(Markdown(f"Left out of C1 (two models of one parameter count in the family): {', '.join(families)}."))
+    aggregate = aggregate[~aggregate.model.isin(set(aggregate.model[repeated]))]
 c1_reps = model_size.replicates(aggregate.assign(badness=aggregate.value), published["draws"])
 if model_size.no_curve_reason(slopes, has_stderr):
     c1_claim, c1_grid = claims.not_applicable("C1", model_size.no_curve_reason(slopes, has_stderr)), None
@@ -184,20 +193,43 @@ if whole.metric.nunique() > 1:
 # %% [markdown]
 # ## C6 and C7: what each tenfold of compute buys, and what a small model serves
 #
-# Compute is training FLOPs, 6 x parameters x tokens (a model without a
-# comparable token count is left out). C6 reads the curvature of log loss in
-# log2 compute along each family; C7 asks whether the best model with at most
-# `cost.small_share` of the largest's compute comes within `cost.margin` of the
-# gap between chance and the best, for most groups.
+# Compute is training FLOPs, 6 x parameters x tokens, or the source's own
+# (a model without a comparable token count is left out, and named). C6 reads
+# the curvature of log loss in log2 compute along each family with at least
+# `published.compute_min_models` such models (and, when `published.compute_curves`
+# says so, along one curve of every model of every family ordered by compute);
+# C7 asks whether the best model with at most `cost.small_share` of the
+# largest's compute comes within `cost.margin` of the gap between chance and
+# the best, for most groups, every family pooled.
 
 # %%
 loss_metric = "accuracy" if (evaluations.metric == "accuracy").any() else "bits_per_byte"
 loss_name = "error" if loss_metric == "accuracy" else loss_metric
 reason = model_size.no_curve_reason(slopes, has_stderr)
+no_compute = compute[compute.training_flops.isna()]
+if len(no_compute):
+    display(Markdown(f"Not evaluable on the compute axis (no training FLOPs, or no comparable token count): "
+                     f"{len(no_compute)} of {len(compute)} models: " + ", ".join(no_compute.size_name) + "."))
 if not reason:
     draws = {loss_name: model_size.loss_draws(evaluations, compute, loss_metric, published["draws"])}
-    c6_claim, c6_grid = claims.sensitivity(functools.partial(c6.evaluate, draws, loss_name),
-                                           {"skip_smallest": cost["skip_smallest"]}, {"skip_smallest": [1]})
+    groups = draws[loss_name].targets.iloc[1:]
+    left_out = sorted(set(evaluations.attribute + " / " + evaluations.community)
+                      - set(groups.attribute + " / " + groups.community))
+    display(Markdown(f"Groups of C6 and C7 (measured at every model with training compute): {len(groups)}"
+                     + (f"; left out, not measured at every such model: {', '.join(left_out)}" if left_out else "")
+                     + "."))
+    c6_draws, short = model_size.compute_curves(draws[loss_name], published["compute_min_models"],
+                                                published["compute_curves"] == "within_and_across_families")
+    if len(short):
+        display(Markdown(f"Family lines left out of C6's curves (fewer than published.compute_min_models = "
+                         f"{published['compute_min_models']} models with training compute): "
+                         + ", ".join(f"{r.model} ({r.models})" for r in short.itertuples()) + "."))
+    if c6_draws.configs.empty:
+        c6_claim, c6_grid = claims.not_applicable(
+            "C6", f"no family line has {published['compute_min_models']} models with training compute"), None
+    else:
+        c6_claim, c6_grid = claims.sensitivity(functools.partial(c6.evaluate, {loss_name: c6_draws}, loss_name),
+                                               {"skip_smallest": cost["skip_smallest"]}, {"skip_smallest": [1]})
     if np.isnan(draws[loss_name].trivial_point).any():
         c7_claim, c7_grid = claims.not_applicable("C7", f"no chance level for {loss_metric}"), None
     else:
@@ -210,6 +242,53 @@ else:
     c6_claim = claims.not_applicable("C6", reason)
     c7_claim = claims.not_applicable("C7", reason)
 display(Markdown(claims.summary_line(c6_claim) + "\n\n" + claims.summary_line(c7_claim)))
+
+# %%
+if not reason:
+    frame = draws[loss_name].configs.assign(loss=draws[loss_name].point[:, 0])
+    on_curve = sorted(set(c6_draws.configs.model) - {model_size.ACROSS_FAMILIES})
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    others = frame[~frame.model.isin(on_curve)]
+    if len(others):
+        ax.scatter(others.fit_operations, others.loss, s=12, color="grey", alpha=0.5,
+                   label=f"{others.model.nunique()} other families")
+    for (model, part), colour in zip(frame[frame.model.isin(on_curve)].groupby("model"), plotting.colours(len(on_curve))):
+        part = part.sort_values("fit_operations")
+        ax.plot(part.fit_operations, part.loss, "o-", ms=3, lw=1, color=colour, label=model)
+    ax.axvline(cost["small_share"] * frame.fit_operations.max(), ls="--", color="grey", lw=0.8)
+    ax.set(xscale="log", yscale="log", xlabel="training FLOPs",
+           ylabel=f"{loss_name}, mean over the {len(groups)} groups")
+    ax.legend(fontsize=6, ncol=2)
+    run.save_figure(fig, "22_compute", caption=(
+        f"Everyone's {loss_name} (the mean over C6's and C7's groups) against training FLOPs, both on log scales: "
+        "lines are the family lines whose curvature C6 tests, grey points the models of the other families. "
+        f"Dashed: {cost['small_share']:.0%} of the largest model's FLOPs (left of it is small, for C7). A straight "
+        "line is a power law (no diminishing returns); a line bending towards flat shows them. Look for whether "
+        "the lines bend, and how far the families lie apart at one compute."))
+
+# %% [markdown]
+# Beside the verdicts, described and not tested: the curvature of each group
+# alone along each of C6's curves (the verdict reads everyone's mean), and
+# C7's rule inside each family (its own best and its own best small model).
+
+# %%
+if not reason and not c6_draws.configs.empty:
+    by_group = pd.concat([diminishing_returns.curvature_table(c6_draws.configs, c6_draws.point, c6_draws.boot,
+                                                              cost["skip_smallest"], group=k).assign(
+        attribute=target.attribute, community=target.community) for k, target in enumerate(
+            c6_draws.targets.itertuples())], ignore_index=True)
+else:
+    by_group = pd.DataFrame(columns=["curve", "points", "curvature", "ci_low", "ci_high", "attribute", "community"])
+run.save_table(by_group, "curvature_by_group")
+if len(by_group):
+    display(by_group.pivot_table(index=["attribute", "community"], columns="curve", values="curvature").round(4))
+if not reason and not np.isnan(draws[loss_name].trivial_point).any():
+    families = model_size.within_families(draws[loss_name], published["compute_min_models"], cost["margin"],
+                                          cost["small_share"])
+    if len(families):
+        display(Markdown("C7's rule inside each family (small: at most "
+                         f"{cost['small_share']:.0%} of the family's largest training FLOPs):"))
+        display(families.round(3))
 
 # %% [markdown]
 # ## C2 and C5: not applicable here

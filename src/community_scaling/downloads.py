@@ -156,6 +156,11 @@ REGISTRY: dict[str, tuple[str, str]] = {
     # POPQUORN (Pei & Jurgens 2023): no licence stated upstream, so it is fetched, never redistributed.
     "popquorn/offensiveness_raw_data.csv": (
         _POPQUORN, "fb0589093d45da76bf4ef4d0abff679b540bdd5b17af5764913b3ccd0a069e1e"),
+    # Observational scaling (Ruan, Maddison & Hashimoto 2024): 148 base models' benchmark accuracies with
+    # parameters, training tokens and FLOPs, Apache-2.0 (ryoungj/ObsScaling).
+    "obsscaling/eval_results/base_llm_benchmark_eval.csv": (
+        "https://raw.githubusercontent.com/ryoungj/ObsScaling/4d6e1e43fd2635d04654aa77d1df9d5266ea0382/"
+        "eval_results/base_llm_benchmark_eval.csv", "511996815735a4c46251dc585dcc525e370d148201f86561e6f927f9df2d0db8"),
     # Learning curves of Alabdulmohsin, Neyshabur & Zhai (2022), Apache-2.0.
     "scaling_benchmark/benchmark.vision.csv": (
         _BENCHMARK + "benchmark.vision.csv", "23b00692d71e58aa5a2a941e831d57688e0977fdcf5f5125ff7b64283b5d9e83"),

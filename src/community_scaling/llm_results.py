@@ -9,6 +9,13 @@ language modelling in BigScience's evaluations (groups are languages; BLOOM and
 OPT-175B). Each source has its own JSON shape; one parser per shape gives the
 same rows, and `load` adds each model's parameters and training tokens.
 
+One source is a single table that carries its own model cards: observational
+scaling (Ruan, Maddison & Hashimoto 2024, `obsscaling`), 148 base models of 47
+families with parameters, training tokens and training FLOPs in the file, and
+accuracy on 8 benchmarks without standard errors. Its parser gives the same rows
+and the cards read from the file (`CARDED_SOURCES`), and the standard error of each
+accuracy is the binomial approximation from the benchmark's public item count.
+
 Caveat from the mirror's README: on FLORES-101, BLOOM-176B scores worse on
 Indic languages (Hindi among them) than the smaller BLOOMs and OPT-175B, which
 looks like an evaluation artefact; analyses of those rows should say so.
@@ -225,6 +232,85 @@ def parse_bslmeval(path: Path, model: str) -> pd.DataFrame:
     return _frame(rows, path)
 
 
+OBSSCALING_FILE = "obsscaling/eval_results/base_llm_benchmark_eval.csv"
+OBSSCALING_CARDS = {"Model": "model", "Model Family": "family", "Model Size (B)": "parameters",
+                    "Pretraining Data Size (T)": "training_tokens", "FLOPs (1E21)": "training_flops"}
+_OBSSCALING_UNITS = {"parameters": 1e9, "training_tokens": 1e12, "training_flops": 1e21}
+# benchmark column -> (task, items of the public evaluation set the score is a share of). Counts of MMLU
+# (test), ARC-Challenge (test), HellaSwag (validation), GSM8K (test) and HumanEval: the mirror's README.
+# WinoGrande ("Winograd" in the file): its validation split, 1,267 items (dataset card of allenai/winogrande
+# on the Hugging Face Hub); 145 of the file's 148 values are whole multiples of 1/1267.
+OBSSCALING_BENCHMARKS = {"MMLU": ("mmlu", 14_042), "ARC-C": ("arc_challenge", 1_172),
+                         "HellaSwag": ("hellaswag", 10_042), "Winograd": ("winogrande", 1_267),
+                         "GSM8K": ("gsm8k", 1_319), "HumanEval": ("humaneval", 164)}
+# Read, then left out: no one item count makes their scores a share of items.
+OBSSCALING_LEFT_OUT = {
+    "TruthfulQA": "a multiple-choice score that is not a share of items (none of the 148 values is a whole "
+                  "multiple of 1/817, TruthfulQA's question count), with no single chance level",
+    "XWinograd": "a score over six languages of different sizes, with no one item count given by the mirror's "
+                 "README or the file",
+}
+
+
+def _obsscaling_number(path: Path, table: pd.DataFrame, column: str) -> pd.Series:
+    """The column as floats (blank = NaN), or an InputError naming the column, the model and the value."""
+    text = table[column].str.strip()
+    values = pd.to_numeric(text.where(text != ""), errors="coerce")
+    bad = (values.isna() & text.ne("")) | ~np.isfinite(values.fillna(0))
+    if bad.any():
+        row = table[bad].iloc[0]
+        raise InputError(f"{path}: column {column!r} must hold numbers (or be blank), got {row[column]!r} for "
+                         f"model {row['Model']!r}")
+    return values
+
+
+def parse_obsscaling(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Observational scaling's table: one row per model (Model, Model Family, Model Size (B), Pretraining Data
+    Size (T), FLOPs (1E21), then accuracy in [0, 1] per benchmark; blank = not measured or not known).
+
+    Returns (results, cards). results: columns COLUMNS, one row per model x benchmark of OBSSCALING_BENCHMARKS
+    with a value, community "all", metric "accuracy", stderr the binomial approximation sqrt(p (1 - p) / n)
+    from the benchmark's public item count n (p kept within half an item of 0 and 1, so that a score of 0 keeps
+    a positive standard error), plus a column n_eval = n. cards: model, CARD_COLUMNS and training_flops (the
+    file's, NaN where it gives none), in units (parameters, tokens, FLOPs).
+    """
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{path}: not a readable CSV file ({type(exc).__name__}: {exc})") from exc
+    missing = [c for c in [*OBSSCALING_CARDS, *OBSSCALING_BENCHMARKS] if c not in table.columns]
+    if missing:
+        raise InputError(f"{path}: lacks column(s) {missing}; it has {list(table.columns)}")
+    if table.empty:
+        raise InputError(f"{path}: no models")
+    names = table["Model"].str.strip()
+    if names.eq("").any() or names.duplicated().any():
+        raise InputError(f"{path}: every model needs a name of its own; blank or repeated: "
+                         f"{sorted(set(names[names.eq('') | names.duplicated()]))}")
+    cards = pd.DataFrame({"model": names, "family": table["Model Family"].str.strip(), "variant": "standard"})
+    if cards.family.eq("").any():
+        raise InputError(f"{path}: column 'Model Family' is blank for model(s) {list(names[cards.family.eq('')])}")
+    for column, card in OBSSCALING_CARDS.items():
+        if card in _OBSSCALING_UNITS:
+            cards[card] = _obsscaling_number(path, table, column) * _OBSSCALING_UNITS[card]
+    if not (cards.parameters > 0).all():
+        raise InputError(f"{path}: every model needs a positive 'Model Size (B)'; not: "
+                         f"{list(cards.model[~(cards.parameters > 0)])}")
+    rows = []
+    for column, (task, items) in OBSSCALING_BENCHMARKS.items():
+        value = _obsscaling_number(path, table, column)
+        outside = (value < 0) | (value > 1)
+        if outside.any():
+            raise InputError(f"{path}: column {column!r} holds accuracies in [0, 1], got {value[outside].iloc[0]!r} "
+                             f"for model {names[outside].iloc[0]!r}")
+        p = value.clip(0.5 / items, 1 - 0.5 / items)
+        rows.append(pd.DataFrame({"model": names, "task": task, "community": AGGREGATE, "metric": "accuracy",
+                                  "value": value, "stderr": np.sqrt(p * (1 - p) / items),
+                                  "higher_is_better": True, "n_eval": float(items)})[value.notna()])
+    results = pd.concat(rows, ignore_index=True)
+    return _frame(results[COLUMNS].values.tolist(), path).assign(n_eval=results.n_eval.to_numpy()), cards
+
+
 def _harness_model(name: str) -> str:
     return name.removeprefix(_HARNESS).split("/")[1]  # <family>/<model>/<model>[_<task>_0-shot].json
 
@@ -246,10 +332,20 @@ SOURCES: dict[str, tuple[tuple[str, ...], Callable[[str], str], Callable[[Path, 
 }
 
 
+# source -> (registry name of its one file, parser giving its results and its own model cards)
+CARDED_SOURCES: dict[str, tuple[str, Callable[[Path], tuple[pd.DataFrame, pd.DataFrame]]]] = {
+    "obsscaling": (OBSSCALING_FILE, parse_obsscaling),
+}
+
+
+def _check_source(source: str) -> None:
+    if source not in SOURCES and source not in CARDED_SOURCES:
+        raise InputError(f"unknown source {source!r}; known: {sorted([*SOURCES, *CARDED_SOURCES])}")
+
+
 def _source_files(source: str) -> dict[str, str]:
     """Registry name -> model, for every registered file of `source` (the registry is the one list)."""
-    if source not in SOURCES:
-        raise InputError(f"unknown source {source!r}; known: {sorted(SOURCES)}")
+    _check_source(source)
     folders, model_of, _ = SOURCES[source]
     files = {name: model_of(name) for name in downloads.REGISTRY if name.startswith(folders)}
     uncarded = sorted(set(files.values()) - set(MODEL_CARDS.model))
@@ -258,19 +354,35 @@ def _source_files(source: str) -> dict[str, str]:
     return files
 
 
-def source_families(source: str) -> list[str]:
-    """Model families with results in `source`."""
+def _read_carded(source: str, cache: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    name, parse = CARDED_SOURCES[source]
+    return parse(downloads.fetch(name, cache))
+
+
+def source_families(source: str, cache: str | Path | None = None) -> list[str]:
+    """Model families with results in `source` (a source that carries its own cards is read for them)."""
+    _check_source(source)
+    if source in CARDED_SOURCES:
+        return sorted(set(_read_carded(source, cache)[1].family))
     cards = MODEL_CARDS.set_index("model").family
     return sorted({cards[model] for model in _source_files(source).values()})
 
 
-def files(source: str, families: str | Iterable[str] | None = None) -> list[str]:
-    """Registry names of `source`'s files, for the given families (default: all of the source's)."""
-    known = source_families(source)
+def _wanted(source: str, families, known: list[str]) -> list[str]:
     wanted = known if families is None else [families] if isinstance(families, str) else list(families)
     unknown = sorted(set(wanted) - set(known))
     if unknown:
         raise InputError(f"source {source!r} has no family {unknown}; known: {known}")
+    return wanted
+
+
+def files(source: str, families: str | Iterable[str] | None = None) -> list[str]:
+    """Registry names of `source`'s files, for the given families (default: all of the source's). A source
+    that carries its own cards has one file, whatever the families (`load` checks them once it is read)."""
+    _check_source(source)
+    if source in CARDED_SOURCES:
+        return [CARDED_SOURCES[source][0]]
+    wanted = _wanted(source, families, source_families(source))
     cards = MODEL_CARDS.set_index("model").family
     return sorted(name for name, model in _source_files(source).items() if cards[model] in wanted)
 
@@ -279,8 +391,14 @@ def load(source: str, families: str | Iterable[str] | None = None, cache: str | 
     """One tidy table of `source`'s published results, each file fetched with its checksum.
 
     Returns columns COLUMNS + CARD_COLUMNS (family, variant, parameters, training_tokens),
-    one row per model x task x community x metric.
+    one row per model x task x community x metric; a source that carries its own cards adds their
+    training_flops and the item counts n_eval.
     """
+    if source in CARDED_SOURCES:
+        results, cards = _read_carded(source, cache)
+        cards = cards[cards.family.isin(_wanted(source, families, sorted(set(cards.family))))]
+        table = results.merge(cards, on="model", how="inner", validate="many_to_one")
+        return table[COLUMNS + CARD_COLUMNS + ["training_flops", "n_eval"]]
     names = files(source, families)
     _, model_of, parse = SOURCES[source]
     frames = [parse(downloads.fetch(name, cache), model_of(name)) for name in names]
@@ -296,8 +414,9 @@ def cached_files(published: dict, cache: str | Path | None = None) -> list[Path]
 
 
 # Answer options of each task: chance accuracy is 1 / options (lambada predicts a word from the whole
-# vocabulary: chance accuracy about 0).
-OPTIONS = {"lambada_openai": float("inf"), "xcopa": 2, "xnli": 3, "xstory_cloze": 2, "xwinograd": 2, "pawsx": 2, "piqa": 2, "arc_easy": 4,
+# vocabulary, GSM8K a number and HumanEval a program: chance accuracy about 0).
+OPTIONS = {"lambada_openai": float("inf"), "gsm8k": float("inf"), "humaneval": float("inf"),
+           "hellaswag": 4, "xcopa": 2, "xnli": 3, "xstory_cloze": 2, "xwinograd": 2, "pawsx": 2, "piqa": 2, "arc_easy": 4,
            "arc_challenge": 4, "winogrande": 2, "sciq": 4, "logiqa": 4, MMLU: 4,
            "wsc": 2}  # SuperGLUE WSC: is the pronoun's referent this noun, yes or no
 
@@ -316,8 +435,10 @@ def standard_tables(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     lower-is-better form: 1 - accuracy; |pct_stereotype - 0.5|, the size of the preference, since 0.5
     is no preference; bits per byte as is), neutral_side (the sign of pct_stereotype - 0.5) and
     chance_badness (badness at chance, or at no preference; NaN without one).
-    compute: size_name, model, parameters, training_tokens, training_flops (6 N D) and
-    inference_flops_per_token (2 N), the usual approximations (Kaplan et al. 2020).
+    compute: size_name, model, parameters, training_tokens, training_flops (6 N D, or the source's own
+    where it gives them: NaN there means unknown) and inference_flops_per_token (2 N), the usual
+    approximations (Kaplan et al. 2020). A source that states its item counts (column n_eval) has them
+    used as they are.
     """
     table = raw[raw.metric.isin(["accuracy", "pct_stereotype", "bits_per_byte"])].copy()
     line = _family_line(table)
@@ -327,7 +448,8 @@ def standard_tables(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         "model": line, "size_name": table.model, "scale": table.parameters.astype(float), "seed": 0,
         "attribute": table.task, "community": table.community, "metric": table.metric, "value": table.value,
         "stderr": table.stderr,
-        "n_eval": (table.value * (1 - table.value) / table.stderr ** 2 + 1).where(proportion).round(),
+        "n_eval": (table.n_eval if "n_eval" in table else
+                   (table.value * (1 - table.value) / table.stderr ** 2 + 1).where(proportion).round()),
         "badness": table.value.where(table.metric == "bits_per_byte",
                                      (1 - table.value).where(table.metric == "accuracy", (table.value - 0.5).abs())),
         # which side of no preference a stereotype share lies on (curves crossing it are not evaluated)
@@ -340,6 +462,7 @@ def standard_tables(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     compute = pd.DataFrame({"size_name": cards.size_name, "model": _family_line(cards),
                             "parameters": cards.parameters.astype(float),
                             "training_tokens": cards.training_tokens})
-    compute["training_flops"] = 6 * compute.parameters * compute.training_tokens
+    compute["training_flops"] = (cards.training_flops.to_numpy(float) if "training_flops" in cards
+                                 else 6 * compute.parameters * compute.training_tokens)
     compute["inference_flops_per_token"] = 2 * compute.parameters
     return evaluations, compute.sort_values(["model", "parameters"]).reset_index(drop=True)

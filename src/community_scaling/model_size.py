@@ -20,6 +20,7 @@ from scipy import stats
 
 from .error_draws import LossDraws
 from .io import InputError, require_columns
+from .small_models import majority_excess, served_table
 
 AGGREGATE = "all"
 CURVE = ["model", "attribute", "community", "metric"]
@@ -242,3 +243,61 @@ def loss_draws(evaluations: pd.DataFrame, compute: pd.DataFrame, metric: str, n_
     chance = table.groupby("group").chance_badness.first().reindex(complete).to_numpy(float)
     trivial = np.concatenate([[chance.mean()], chance])
     return LossDraws(configs, targets, point, boot, trivial, np.broadcast_to(trivial, (n_draws, len(trivial))).copy())
+
+
+ACROSS_FAMILIES = "all families"  # the model of the one curve that pools every family (C6, compute_curves)
+
+
+def compute_curves(draws: LossDraws, min_models: int = 4, across_families: bool = False
+                   ) -> tuple[LossDraws, pd.DataFrame]:
+    """The curves C6 reads on the model-size axis, from loss_draws' LossDraws: each family line with at least
+    `min_models` models with training compute (a curvature needs 4 points), and, when `across_families`, one
+    more curve of every model of every family ordered by training FLOPs (axis "across families", model
+    ACROSS_FAMILIES), so that a model sits on its family's curve and on the pooled one.
+
+    Returns (the LossDraws for C6: its configs, point and boot rows repeated for the pooled curve; the
+    table of family lines left out, columns model and models, the number of models with training compute)."""
+    counts = draws.configs.groupby("model").size()
+    short = counts[counts < min_models]
+    keep = ~draws.configs.model.isin(short.index).to_numpy()
+    rows = np.flatnonzero(keep)
+    configs = draws.configs.iloc[rows]
+    if across_families:
+        rows = np.concatenate([rows, np.arange(len(draws.configs))])
+        configs = pd.concat([configs, draws.configs.assign(axis="across families", model=ACROSS_FAMILIES)])
+    left_out = short.rename("models").rename_axis("model").reset_index()
+    return LossDraws(configs.reset_index(drop=True), draws.targets, draws.point[rows], draws.boot[:, rows],
+                     draws.trivial_point, draws.trivial_boot), left_out
+
+
+def within_families(draws: LossDraws, min_models: int, margin: float, small_share: float,
+                    level: float = 0.95) -> pd.DataFrame:
+    """C7's rule inside each family line with at least `min_models` models with training compute: the
+    family's best and best small model (at most `small_share` of the family's largest training FLOPs),
+    chosen on everyone's loss, and the groups the small one serves within `margin` of each group's
+    chance-to-best gap. Described beside the ledger's C7 (which pools every family).
+
+    Columns: model, models, best, small, small_flops_share, served, groups, majority_excess (the excess of
+    the group ranked floor(N/2)+1, in units of its gap), and its interval ci_low, ci_high over the draws
+    (NaN, and small "none this small", for a family with no model that small)."""
+    rows = []
+    for model, configs in draws.configs.groupby("model", sort=True):
+        if len(configs) < min_models:
+            continue
+        at = configs.index.to_numpy()
+        try:
+            table, _, majority = served_table(draws.targets, configs.reset_index(drop=True), draws.point[at],
+                                              draws.boot[:, at], draws.trivial_point, draws.trivial_boot, margin,
+                                              small_share)
+        except InputError as error:  # every model of the family uses more than small_share of its largest
+            if "no configuration is small" not in str(error):
+                raise
+            rows.append({"model": model, "models": len(configs), "small": "none this small"})
+            continue
+        low, high = np.quantile(majority, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
+        rows.append({"model": model, "models": len(configs), "best": table.best_config.iloc[0],
+                     "small": table.small_config.iloc[0], "small_flops_share": table.small_operations_share.iloc[0],
+                     "served": int(table.served.sum()), "groups": len(table),
+                     "majority_excess": float(majority_excess(table.excess.to_numpy())), "ci_low": low,
+                     "ci_high": high})
+    return pd.DataFrame(rows)

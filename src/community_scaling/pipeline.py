@@ -51,7 +51,7 @@ PUBLISHED = (
     Step("21_published_results", ("published", "figures"), writes=("evaluations", "compute", "datasheet"),
          raw_inputs=True),
     Step("22_model_size", ("published", "fits", "metrics", "cost", "figures"), ("evaluations", "compute", "datasheet"),
-         ("claims_22_model_size",)),
+         ("claims_22_model_size", "curvature_by_group")),
 )
 
 

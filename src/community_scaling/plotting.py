@@ -23,6 +23,12 @@ def set_style():
     plt.rcParams.update({"figure.dpi": 100, "axes.titlesize": "medium", "savefig.bbox": "tight"})
 
 
+def colours(n: int) -> list:
+    """n distinct colours: the style's palette (colour-blind safe, 10 colours) while it suffices, evenly
+    spaced hues beyond (zipping more lines than colours with the palette would silently drop lines)."""
+    return sns.color_palette(n_colors=n) if n <= 10 else sns.color_palette("husl", n)
+
+
 def save_figure(fig, stem: Path, formats=("png", "pdf"), dpi: int = 150) -> list[Path]:
     """Save `fig` as stem.<format> for each format; dates are left out so files are reproducible."""
     stem = Path(stem)

@@ -141,10 +141,12 @@ SCHEMA: dict[str, dict[str, Spec]] = {
     },
     "published": {
         "source": Spec((str,), "lm_eval_multilingual",
-                       _one_of("lm_eval_multilingual", "opt_mmlu", "pythia_crows_pairs", "bloom_flores"),
+                       _one_of("lm_eval_multilingual", "opt_mmlu", "pythia_crows_pairs", "bloom_flores",
+                               "obsscaling"),
                        "lm_eval_multilingual (XGLM and BLOOM per language), opt_mmlu (OPT per MMLU subject, "
-                       "beside general benchmarks), pythia_crows_pairs (Pythia per CrowS-Pairs category) or "
-                       "bloom_flores (BLOOM FLORES-101 bits per byte per language)"),
+                       "beside general benchmarks), pythia_crows_pairs (Pythia per CrowS-Pairs category), "
+                       "bloom_flores (BLOOM FLORES-101 bits per byte per language) or obsscaling (148 base "
+                       "models of 47 families on 8 benchmarks, with their training FLOPs)"),
         "families": Spec((list,), [], items=(str,), help="model families to keep (e.g. [bloom, xglm]); [] = all of the source"),
         "min_sizes": Spec((int,), 4, lambda v: None if v >= 3 else "must be >= 3 (a slope and its interval)",
                           "curves with fewer model sizes are listed as not evaluable"),
@@ -154,6 +156,13 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                              "C3 on model size: a community is shown not to lag when its gain per tenfold of "
                              "parameters is, with Holm-corrected 95% confidence, less than this below the "
                              "aggregate's (in units of the metric; accuracy: 0.01 = one point)"),
+        "compute_min_models": Spec((int,), 4, lambda v: None if v >= 4 else "must be >= 4 (a curvature needs 4 points)",
+                                   "C6 (and C7 within families): a family line with fewer models with training "
+                                   "compute is left out of the curves, and named"),
+        "compute_curves": Spec((str,), "within_families", _one_of("within_families", "within_and_across_families"),
+                               "C6: the curves whose curvature is tested, each family line's (within_families), or "
+                               "those and one curve of every model of every family ordered by training FLOPs "
+                               "(within_and_across_families)"),
         "caveat": Spec((str,), "", help="a known problem of the source, shown in the notebooks"),
     },
     "raters": {
