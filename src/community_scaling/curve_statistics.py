@@ -252,25 +252,26 @@ def generated_table(rng: np.random.Generator, truth, datasets: int = 40, learner
                     sizes=tuple(int(16 * 2 ** (k / 2)) for k in range(15)), outer: int = 5, inner: int = 2,
                     noise: float = 0.01, time_exponent: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A generated curve table and datasets table: `truth(n, dataset, learner_index)` gives the
-    (error, log_loss) pair of noise-free values; each outer seed adds one normal draw per size and
-    metric (sd `noise`), each inner seed half as much again; fit time = 1e-5 x n^time_exponent x
-    (learner index + 1) with 5% lognormal jitter. Trivial error 0.5 for every dataset."""
+    (error, log_loss) pair of noise-free values at sizes n; each outer seed adds one normal draw per
+    size and metric (sd `noise`), each inner seed half as much again; fit time = 1e-5 x
+    n^time_exponent x 10^(learner index) with 5% lognormal jitter. Trivial error 0.5 for every dataset."""
     n = np.asarray(sizes, float)
-    parts = []
+    L = len(learners)
+    base = np.empty((datasets, L, 2, n.size))
     for d in range(datasets):
-        for j, learner in enumerate(learners):
-            error, log_loss = truth(n, d, j)
-            for o in range(outer):
-                shift = rng.normal(0, noise, (2, n.size))
-                for i in range(inner):
-                    jitter = rng.normal(0, noise / 2, (2, n.size))
-                    time = 1e-5 * n ** time_exponent * (j + 1) * np.exp(rng.normal(0, 0.05, n.size))
-                    for k, (metric, base) in enumerate((("error", error), ("log_loss", log_loss))):
-                        parts.append(pd.DataFrame({
-                            "dataset": d, "learner": learner, "train_size": n.astype(int), "outer_seed": o,
-                            "inner_seed": i, "fit_time": time, "metric": metric,
-                            "value": np.clip(base + shift[k] + jitter[k], 1e-4, None)}))
-    table = pd.concat(parts, ignore_index=True)
+        for j in range(L):
+            base[d, j] = np.asarray(truth(n, d, j), float)
+    shape = (datasets, L, 2, outer, inner, n.size)
+    value = (base[:, :, :, None, None, :] + rng.normal(0, noise, (datasets, L, 2, outer, 1, n.size))
+             + rng.normal(0, noise / 2, shape))
+    time = 1e-5 * n ** time_exponent * 10.0 ** np.arange(L)[None, :, None, None, None, None] \
+        * np.exp(rng.normal(0, 0.05, (datasets, L, 1, outer, inner, n.size)))
+    time = np.broadcast_to(time, shape)
+    d, j, m, o, i, k = np.indices(shape).reshape(6, -1)
+    table = pd.DataFrame({"dataset": d, "learner": np.asarray(learners, dtype=object)[j],
+                          "train_size": n.astype(int)[k], "outer_seed": o, "inner_seed": i,
+                          "fit_time": time.ravel(), "metric": np.array(["error", "log_loss"], dtype=object)[m],
+                          "value": np.clip(value.ravel(), 1e-4, None)})
     sheet = pd.DataFrame({"dataset": np.arange(datasets), "name": [f"d{d}" for d in range(datasets)],
                           "trivial_error": 0.5})
     return table, sheet
