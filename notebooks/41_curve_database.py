@@ -115,7 +115,9 @@ display(Markdown(
     f"{len(datasheet):,} curves; sizes per curve: median {datasheet.sizes.median():.0f} "
     f"(range {datasheet.sizes.min()}-{datasheet.sizes.max()}); outer seeds per curve: "
     + ", ".join(f"{k}: {v}" for k, v in datasheet.outer_seeds.value_counts().sort_index().items())
-    + f". Datasets: {datasets.instances.min():,} to {datasets.instances.max():,} rows, "
+    + f". The package's datasets.csv describes {len(datasets)} of the {curves.dataset.nunique()} datasets "
+    "(the others have no name, size or majority class in it, so C7 cannot judge them): "
+    f"{datasets.instances.min():,} to {datasets.instances.max():,} rows, "
     f"{datasets.classes.min()} to {datasets.classes.max()} classes, {int((datasets.classes == 2).sum())} binary.\n\n"
     "**Log-loss of hard predictions.** LCDB fits " + ", ".join(lcdb_curves.HARD_PREDICTIONS)
     + " without probabilities, so their log-loss is that of 0/1 predictions clipped at 1e-15: "

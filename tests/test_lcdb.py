@@ -235,6 +235,8 @@ def test_c7_known_answers_and_null_calibration():
     served = cs.served_table(table, sheet, 0.1, 0.1)
     assert served.excess.notna().all() and served.served.mean() >= 0.85
     assert c7.evaluate_curves(served, 100).verdict == "supported"
+    unknown = cs.served_table(table, sheet[sheet.dataset != 0], 0.1, 0.1).set_index("dataset")
+    assert np.isnan(unknown.excess[0]) and unknown.reason[0].startswith("majority-class error unknown")
     verdicts = []
     for _ in range(20):  # the boundary of "most": exactly half served
         table, sheet = cs.generated_table(rng, _cheap_enough(0.5), datasets=20, noise=0.002)

@@ -230,7 +230,9 @@ def served_table(table: pd.DataFrame, datasets: pd.DataFrame, margin: float = 0.
         gap = e_trivial - e_best
         row.update(best=f"{best[1]} n={best[2]}", small=f"{small[1]} n={small[2]}", best_time=float(time[best]),
                    small_time=float(time[small]), trivial_error=e_trivial, best_error=e_best, small_error=e_small)
-        if not np.isfinite(gap) or gap <= 0:
+        if not np.isfinite(e_trivial):
+            row["reason"] = "majority-class error unknown (the dataset has no MajorityClassSize in datasets.csv)"
+        elif gap <= 0:
             row["reason"] = "the best configuration is no better than the majority class"
         else:
             row["excess"] = (e_small - e_best) / gap

@@ -117,8 +117,11 @@ def evaluate_curves(served, n_boot: int = 200, margin: float = 0.1, small_share:
                               test=CURVES_TEST, effect_name=effect_name)
     point, low, high = dataset_bootstrap(evaluable, majority_excess_of, n_boot)
     smalls = evaluable.small.str.split(" n=").str[0].value_counts().head(5)
+    reasons = served[served.excess.isna()].reason.value_counts()
     details = (f"{int(evaluable.served.sum())} of {len(evaluable)} evaluable datasets served (share "
-               f"{evaluable.served.mean():.2f}; {len(served) - len(evaluable)} not evaluable); median training time "
+               f"{evaluable.served.mean():.2f}); the best configuration is itself cheap on "
+               f"{(evaluable.best == evaluable.small).mean():.2f} of them; not evaluable: "
+               + (", ".join(f"{n} ({r})" for r, n in reasons.items()) or "none") + "; median training time "
                f"of the chosen cheap configuration {evaluable.small_time.median():.3g} s against the best's "
                f"{evaluable.best_time.median():.3g} s; cheap learners chosen most often: "
                + ", ".join(f"{k} ({v})" for k, v in smalls.items()))
