@@ -129,8 +129,8 @@ def read_datasets(path: Path) -> pd.DataFrame:
 def standard_table(metrics=("error", "log_loss"), learners=None, max_datasets: int | None = None,
                    files: dict[str, Path] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(curves, datasets): the chosen metrics of every curve in the long standard table, and
-    datasets.csv restricted to the datasets present (it describes 219 of the 248 datasets with
-    curves; the others have no name, size or majority class here). `max_datasets` keeps the first k dataset ids
+    datasets.csv restricted to the datasets present (its 219 rows describe 197 of the 248 datasets
+    with curves; the other 51 have no name, size or majority class here). `max_datasets` keeps the first k dataset ids
     of the accuracy file in increasing order (a small configuration for tests)."""
     files = files or package_files()
     unknown = [m for m in metrics if m not in METRICS]
