@@ -1,9 +1,10 @@
 # Generated from src/community_scaling/pipeline.py by `make pipeline`: edit that file, not this one.
 DEFAULT_STUDIES := census llm_multilingual pythia_crows_pairs bloom_flores opt_mmlu popquorn epic
-ALL_NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims 21_published_results 22_model_size 31_rater_labels 32_agreement 33_rater_curves
+ALL_NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims 21_published_results 22_model_size 31_rater_labels 32_agreement 33_rater_curves 41_curve_database 42_curve_claims
 NOTEBOOKS_sweep := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims
 NOTEBOOKS_published_results := 21_published_results 22_model_size 08_claims
 NOTEBOOKS_rater_labels := 31_rater_labels 32_agreement 33_rater_curves 08_claims
+NOTEBOOKS_curve_database := 41_curve_database 42_curve_claims 08_claims
 
 ifeq ($(KIND),sweep)
 $(NB)/01_ingest.ipynb $(PROCESSED)/test.parquet $(RESULTS)/datasheet.parquet &: \
@@ -68,5 +69,19 @@ $(NB)/33_rater_curves.ipynb $(RESULTS)/evaluations.parquet $(RESULTS)/claims_33_
 
 $(NB)/08_claims.ipynb $(RESULTS)/ledger.parquet &: \
   notebooks/08_claims.ipynb $(call section,study figures) $(SRC) $(RESULTS)/claims_31_rater_labels.parquet $(RESULTS)/claims_33_rater_curves.parquet
+	$(papermill)
+endif
+
+ifeq ($(KIND),curve_database)
+$(NB)/41_curve_database.ipynb $(RESULTS)/curves.parquet $(RESULTS)/datasets.parquet $(RESULTS)/datasheet.parquet &: \
+  notebooks/41_curve_database.ipynb $(call section,curves figures) $(SRC) $(INPUT_STAMP)
+	$(papermill)
+
+$(NB)/42_curve_claims.ipynb $(RESULTS)/curve_margins.parquet $(RESULTS)/curve_trends.parquet $(RESULTS)/curve_curvatures.parquet $(RESULTS)/curve_served.parquet $(RESULTS)/claims_42_curve_claims.parquet &: \
+  notebooks/42_curve_claims.ipynb $(call section,curves fits metrics cost figures) $(SRC) $(RESULTS)/curves.parquet $(RESULTS)/datasets.parquet $(RESULTS)/datasheet.parquet
+	$(papermill)
+
+$(NB)/08_claims.ipynb $(RESULTS)/ledger.parquet &: \
+  notebooks/08_claims.ipynb $(call section,study figures) $(SRC) $(RESULTS)/claims_42_curve_claims.parquet
 	$(papermill)
 endif

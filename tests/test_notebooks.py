@@ -77,6 +77,11 @@ NBVAL_STUDIES = {
                      "raters": {"source": "popquorn", "attribute": "race", "positive_from": 3, "seeds": 2,
                                 "bootstrap": 20, "permutations": 19, "conflict_permutations": 5},
                      "fits": {"bootstrap": 20}},
+    "curve_database": {"study": {"title": "nbval: LCDB, two learners on three datasets (small)",
+                                 "kind": "curve_database"},
+                       "curves": {"learners": ["LogisticRegression", "RandomForestClassifier"], "max_datasets": 3,
+                                  "curve_resamples": 20, "figure_curves": 2},
+                       "fits": {"bootstrap": 20}},
 }
 
 
@@ -108,7 +113,7 @@ def test_nbval_runs_a_valid_small_study_of_every_kind(tmp_path):
     parameters = [next(c for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code").source
                   for p in sorted(tmp_path.glob("*.ipynb"))]
     assert [re.search(r'study = "(\w+)"', p).group(1) for p in parameters] == \
-        ["smoke"] * 8 + ["nbval_published_results"] * 2 + ["nbval_rater_labels"] * 3
+        ["smoke"] * 8 + ["nbval_published_results"] * 2 + ["nbval_rater_labels"] * 3 + ["nbval_curve_database"] * 2
 
 
 @pytest.mark.slow

@@ -24,8 +24,8 @@ def missing_data(study_name: str) -> list[dict]:
     """The raw files a study cannot get: each with its name, URL and where a copy belongs."""
     study = load(study_name)
     kind = study["study"]["kind"]
-    if kind == "sweep":
-        return []  # the sweep studies of the default set read data shipped with a package
+    if kind in ("sweep", "curve_database"):
+        return []  # the sweep studies of the default set and LCDB read data shipped with a package
     if kind == "published_results":
         from . import llm_results
         names = llm_results.files(study["published"]["source"], study["published"]["families"] or None)

@@ -64,13 +64,21 @@ RATERS = (
 )
 
 
+CURVE_DATABASE = (
+    Step("41_curve_database", ("curves", "figures"), writes=("curves", "datasets", "datasheet"), raw_inputs=True),
+    Step("42_curve_claims", ("curves", "fits", "metrics", "cost", "figures"), ("curves", "datasets", "datasheet"),
+         ("curve_margins", "curve_trends", "curve_curvatures", "curve_served", "claims_42_curve_claims")),
+)
+
+
 def _with_ledger(steps: tuple[Step, ...]) -> tuple[Step, ...]:
     claim_tables = tuple(t for s in steps for t in s.writes if t.startswith("claims_"))
     return steps + (Step("08_claims", ("study", "figures"), claim_tables, ("ledger",)),)
 
 
 PIPELINES: dict[str, tuple[Step, ...]] = {"sweep": _with_ledger(SWEEP), "published_results": _with_ledger(PUBLISHED),
-                                          "rater_labels": _with_ledger(RATERS)}
+                                          "rater_labels": _with_ledger(RATERS),
+                                          "curve_database": _with_ledger(CURVE_DATABASE)}
 
 
 def steps(kind: str) -> tuple[Step, ...]:

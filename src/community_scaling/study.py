@@ -23,12 +23,13 @@ from . import paths, row_filter
 from .io import InputError, shortened, stable_hash, write_text
 
 MAX_N_JOBS = 64
-KINDS = ("sweep", "published_results", "rater_labels")
+KINDS = ("sweep", "published_results", "rater_labels", "curve_database")
 # The sections each kind of study reads (study and figures are common to all).
 KIND_SECTIONS = {
     "sweep": ("data", "evaluation", "sweep", "representation", "fits", "metrics", "values", "cost"),
     "published_results": ("published", "fits", "metrics", "cost"),
     "rater_labels": ("raters", "fits"),
+    "curve_database": ("curves", "fits", "metrics", "cost"),
 }
 
 
@@ -137,7 +138,9 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "kind": Spec((str,), "sweep", _one_of(*KINDS),
                      "sweep (models trained at growing n on a table: the data, sweep, ... sections), "
                      "published_results (published evaluations of model families across sizes: the published "
-                     "section) or rater_labels (items labelled by groups of raters: the raters section)"),
+                     "section), rater_labels (items labelled by groups of raters: the raters section) or "
+                     "curve_database (published learning curves of many learners on many datasets: the curves "
+                     "section)"),
     },
     "published": {
         "source": Spec((str,), "lm_eval_multilingual",
@@ -164,6 +167,17 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                                "those and one curve of every model of every family ordered by training FLOPs "
                                "(within_and_across_families)"),
         "caveat": Spec((str,), "", help="a known problem of the source, shown in the notebooks"),
+    },
+    "curves": {
+        "source": Spec((str,), "lcdb", _one_of("lcdb"),
+                       "lcdb (the Learning Curve Database 1.0, the CSV files of the PyPI package lcdb 0.1.0)"),
+        "learners": Spec((list,), [], items=(str,),
+                         help="learners to keep, by short name (e.g. [LogisticRegression, SVC_rbf]); [] = all 20"),
+        "max_datasets": Spec((int, type(None)), None, lambda v: _positive(v),
+                             "keep only the first k datasets by OpenML id (a small configuration); null = all"),
+        "curve_resamples": Spec((int,), 50, lambda v: None if v >= 20 else "must be >= 20",
+                                "C1: resamples of a curve's outer seeds for its own extrapolation-margin interval"),
+        "figure_curves": Spec((int,), 6, _positive, "datasets drawn in the learning-curve figure"),
     },
     "raters": {
         "source": Spec((str,), "popquorn", _one_of("popquorn", "epic", "dices"),
@@ -730,6 +744,9 @@ def main(argv=None):
         elif kind == "published_results":
             from . import llm_results
             inputs = llm_results.cached_files(study["published"])
+        elif kind == "curve_database":
+            from . import lcdb_curves
+            inputs = lcdb_curves.input_files()
         else:
             from . import rater_labels
             inputs = rater_labels.cached_files(study["raters"]["source"])

@@ -15,7 +15,7 @@ import pandas as pd
 from ..scaling_fits import synthetic
 from ..scaling_fits.baselines import MARGIN_RULE, aggregate_margins
 from ._calibration import Calibration
-from ._record import LEVEL, Claim, not_applicable
+from ._record import LEVEL, Claim, not_applicable, verdict_from_interval
 from ._spec import ClaimSpec
 
 SPEC = ClaimSpec("C1", "Aggregate error falls as a power law of training-set size.", needs=('evaluations',),
@@ -118,3 +118,45 @@ CALIBRATION = Calibration(
                       f"+ 0.0075 per point; {CALIBRATION_BOOT} joint resamples"),
     effect=(f"power law with floor e = e_inf + {TRUE_SCALE:g} n^-0.5, e_inf ~ U(0.03, 0.1), same sizes and noise; "
             "3 doublings held out"))
+
+
+# ----------------------------------------------------------------------------- many curves (LCDB)
+
+CURVES_TEST = ("per dataset x learner curve, power law with floor vs flat last value and power law without "
+               "floor, extrapolated to held-out larger sizes; share of curves won, interval over datasets")
+
+
+def evaluate_curves(margins: pd.DataFrame, n_boot: int = 200, majority: float = 0.5, doublings: float = 3.0) -> Claim:
+    """C1 on many curves from curve_statistics.extrapolation_table: how often the power law with floor
+    extrapolates better than both baselines. Effect: the share of testable curves with a positive
+    margin; its bounds: low = the share shown won by the power law (margin interval over outer seeds
+    above 0), high = 1 - the share shown won by a baseline (at or below 0), each at the 2.5% / 97.5%
+    percentile of resamples of datasets."""
+    from ..curve_statistics import dataset_bootstrap, win_share
+
+    effect_name = ("share of dataset x learner curves on which the power law with floor extrapolates better than "
+                   "both baselines")
+    rule = (f"{MARGIN_RULE}; per curve, over {doublings:g} held-out doublings, its outer seeds resampled. A curve is "
+            "shown won by the power law when its margin's 95% interval lies above 0, by a baseline when at or "
+            "below 0, undecided otherwise. Bounds of the share of testable curves won by the power law: low = "
+            "share shown won by it, high = 1 - share shown won by a baseline, each taken at its 2.5% or 97.5% "
+            f"percentile over {n_boot} resamples of datasets. Supported when low > {majority:g} (the power law is "
+            f"shown better on most curves); not supported when high <= {majority:g} (a baseline is shown as good "
+            "on at least half); inconclusive otherwise")
+    testable = margins[margins.outcome != ""]
+    if testable.empty:
+        reasons = "; ".join(sorted(set(margins.reason))[:3])
+        return not_applicable("C1", f"no curve can be tested ({reasons})", test=CURVES_TEST, effect_name=effect_name)
+    share = float((testable.margin > 0).mean())
+    won, low, _ = dataset_bootstrap(testable, win_share, n_boot)
+    lost, lost_low, _ = dataset_bootstrap(testable, lambda f: win_share(f, "baseline"), n_boot)
+    high = 1 - lost_low
+    by_learner = testable.groupby("learner").outcome.apply(lambda o: (o == "power law").mean()).sort_values()
+    details = (f"{len(testable)} of {len(margins)} curves testable on {testable.dataset.nunique()} datasets "
+               f"({len(margins) - len(testable)} not: too few sizes below the held-out range, or an error of 0); "
+               f"positive margin on {share:.3f}; shown won by the power law {int((testable.outcome == 'power law').sum())} "
+               f"(share {won:.3f}), by a baseline {int((testable.outcome == 'baseline').sum())} (share {lost:.3f}), "
+               f"undecided {int((testable.outcome == 'undecided').sum())}; median margin {testable.margin.median():+.4f}. "
+               "Share shown won by the power law, per learner: " + ", ".join(f"{k} {v:.2f}" for k, v in by_learner.items()))
+    return Claim("C1", test=CURVES_TEST, effect_name=effect_name, effect=share, ci_low=low, ci_high=high,
+                 verdict=verdict_from_interval(low, high, majority, "above"), rule=rule, details=details)

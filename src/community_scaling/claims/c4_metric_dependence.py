@@ -143,3 +143,55 @@ CALIBRATION = Calibration(
                       "whole test set (shared by seeds; sqrt(parts) times larger in a part)"),
     effect=(f"{CAL_SHARE:.0%} of pairs have one metric improving and another worsening by {CAL_EFFECT} per "
             f"doubling (about 6 standard errors of one slope); threshold 0.1"))
+
+
+# ----------------------------------------------------------------------------- many curves (LCDB)
+
+CURVES_TEST = ("per dataset x learner curve, slopes per doubling of error and of log-loss over the upper half of "
+               "sizes (one per outer seed), intersection-union test of opposite trends; share of curves flagged, "
+               "interval over datasets")
+
+
+def evaluate_curves(disagreements: pd.DataFrame, n_boot: int = 200, threshold: float = 0.1,
+                    alpha: float = 1 - LEVEL) -> tuple[Claim, pd.DataFrame]:
+    """C4 on many curves from curve_statistics.disagreement_table (the curves of learners with
+    probabilities): the share of curves on which error and log-loss disagree about whether more
+    data is better, against alpha / 2, the most that noise alone flags (the per-curve test at `alpha`, two directions).
+
+    Returns the claim and a table per learner: learner, curves, flagged, share, ci_low, ci_high,
+    above_noise (ci_low > alpha / 2, the most noise alone flags)."""
+    from ..curve_statistics import dataset_bootstrap
+
+    def share(frame):
+        return float(frame.flagged.mean()) if len(frame) else np.nan
+
+    noise = alpha / 2  # the least favourable null: one metric surely improves, the other is flat
+    bar = max(threshold, noise)
+    rule = (f"per curve, slope per doubling of each metric over the upper half of its sizes, one slope per outer seed "
+            f"(inner seeds averaged: they share a test set), t-tests with outer seeds - 1 df; disagreement = one "
+            f"metric improves AND the other worsens (intersection-union test, Bonferroni over the two directions, "
+            f"at {alpha:g}: a curve whose metrics move together, or where one is flat, is flagged with probability at "
+            f"most {noise:g}, what noise alone gives). Share of curves flagged, 95% percentile interval over {n_boot} resamples of "
+            f"datasets. Supported when its low end is above {bar:g} (metrics.disagreement_share, and at least "
+            f"noise's {noise:g}); not supported when its high end is at or below {noise:g} (no more disagreement "
+            f"than noise alone flags); inconclusive otherwise")
+    effect_name = "share of dataset x learner curves on which error and log-loss disagree (per-curve test at 0.05)"
+    per_learner = []
+    for learner, g in disagreements.groupby("learner", sort=True):
+        s, lo, hi = dataset_bootstrap(g, share, n_boot)
+        per_learner.append({"learner": learner, "curves": len(g), "flagged": int(g.flagged.sum()), "share": s,
+                            "ci_low": lo, "ci_high": hi, "above_noise": bool(lo > noise)})
+    per_learner = pd.DataFrame(per_learner, columns=["learner", "curves", "flagged", "share", "ci_low", "ci_high",
+                                                     "above_noise"])
+    if disagreements.empty:
+        return Claim("C4", test=CURVES_TEST, effect_name=effect_name, effect=None, ci_low=None, ci_high=None,
+                     verdict="inconclusive", rule=rule, details="no curve with both metrics"), per_learner
+    point, low, high = dataset_bootstrap(disagreements, share, n_boot)
+    verdict = "supported" if low > bar else "not supported" if high <= noise else "inconclusive"
+    details = (f"{len(disagreements)} curves of {disagreements.learner.nunique()} learners on "
+               f"{disagreements.dataset.nunique()} datasets; {int(disagreements.flagged.sum())} flagged. Per learner "
+               f"(share flagged [95% interval over datasets]; above noise's {noise:g} when the interval lies above "
+               "it): " + "; ".join(f"{r.learner} {r.share:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]"
+                                   f"{' above noise' if r.above_noise else ''}" for r in per_learner.itertuples()))
+    return Claim("C4", test=CURVES_TEST, effect_name=effect_name, effect=point, ci_low=low, ci_high=high,
+                 verdict=verdict, rule=rule, details=details), per_learner

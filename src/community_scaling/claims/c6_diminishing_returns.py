@@ -76,3 +76,35 @@ CALIBRATION = Calibration(
     effect=("both curves saturate: error 0.12 + 0.18 x 2^(-t/1.5) (excess over the floor halves every 1.5 "
             "doublings of compute; "
             "8 points along rows, 6 along capacity); 3 seeds, 3,000 test rows, 100 joint resamples"))
+
+
+# ----------------------------------------------------------------------------- many curves (LCDB)
+
+CURVES_TEST = ("per dataset x learner curve, quadratic least-squares fit of log mean error on log2 median training "
+               "time; median curvature over curves, interval over datasets")
+
+
+def evaluate_curves(curvatures, n_boot: int = 200, skip_smallest: int = 0) -> Claim:
+    """C6 on many curves from curve_statistics.curvature_table: the median over curves of 2c (how
+    much the gain in log error per doubling of training time shrinks per doubling), with a
+    percentile interval over resamples of datasets."""
+    from ..curve_statistics import dataset_bootstrap
+
+    effect_name = "median over curves of the shrinkage of the error gain per doubling of training time (2c)"
+    rule = ("per curve, 2c of log(mean error) = a + b t + c t^2, t = log2 of the median training time at each size "
+            f"(a pure power law of time, a constant gain per doubling, has 2c = 0); the {skip_smallest} smallest "
+            f"size(s) left out. Median 2c over testable curves, 95% percentile interval over {n_boot} resamples of "
+            "datasets. Supported when the interval lies above 0 (on the typical curve the gain per doubling of "
+            "compute shrinks); not supported when it lies at or below 0; inconclusive otherwise")
+    testable = curvatures[np.isfinite(curvatures.curvature)]
+    if testable.empty:
+        return not_applicable("C6", "no curve with 4 sizes of positive training time and non-zero error",
+                              test=CURVES_TEST, effect_name=effect_name)
+    point, low, high = dataset_bootstrap(testable, lambda f: float(np.median(f.curvature)), n_boot)
+    by_learner = testable.groupby("learner").curvature.median().sort_values()
+    details = (f"{len(testable)} of {len(curvatures)} curves on {testable.dataset.nunique()} datasets; 2c > 0 on "
+               f"{(testable.curvature > 0).mean():.2f} of them. Median 2c per learner: "
+               + ", ".join(f"{k} {v:+.3f}" for k, v in by_learner.items()))
+    verdict = "supported" if low > 0 else "not supported" if high <= 0 else "inconclusive"
+    return Claim("C6", test=CURVES_TEST, effect_name=effect_name, effect=point, ci_low=low, ci_high=high,
+                 verdict=verdict, rule=rule, details=details)

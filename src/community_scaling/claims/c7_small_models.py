@@ -86,3 +86,44 @@ CALIBRATION = Calibration(
             "5,000 per community), 3 seeds, 100 joint resamples. Power falls with the gap: 0.765 over 200 "
             "replicates at a gap of 0.12; lower still for smaller communities or a smaller served share "
             "(about 0.55 over 20 replicates at 0.8 served, 2,000 rows each)"))
+
+
+# ----------------------------------------------------------------------------- many curves (LCDB)
+
+CURVES_TEST = ("per dataset, the best configuration (learner x training size) and the best cheap one chosen on the "
+               "even outer seeds, judged on the odd ones; the excess of the dataset ranked floor(N/2)+1, interval "
+               "over datasets")
+
+
+def evaluate_curves(served, n_boot: int = 200, margin: float = 0.1, small_share: float = 0.1) -> Claim:
+    """C7 on many tasks from curve_statistics.served_table: do cheap configurations serve most
+    datasets (the tasks as needs)?"""
+    from ..curve_statistics import dataset_bootstrap, majority_excess_of
+
+    evaluable = served[served.excess.notna()]
+    effect_name = (f"excess error of the dataset ranked floor(N/2)+1 from the best served, as a share of its "
+                   f"majority-class-to-best gap (cheap: <= {small_share:.0%} of its most expensive configuration's "
+                   "training time)")
+    rule = (f"configurations = learner x training size; per dataset, cheap ones take a median training time <= "
+            f"{small_share:.0%} of its most expensive configuration's; the best and the best cheap configuration "
+            f"are chosen on the mean error over even outer seeds and judged on the odd ones; a dataset is served "
+            f"when the cheap one's error exceeds the best's by at most {margin:.0%} of the gap between the "
+            f"majority-class error and the best's. Most (more than half of N) are served exactly when the dataset "
+            f"ranked floor(N/2)+1 is: supported when the 95% percentile interval of its excess over {n_boot} "
+            f"resamples of datasets lies below {margin:g}, not supported when it lies at or above {margin:g}, "
+            "inconclusive otherwise")
+    if evaluable.empty:
+        return not_applicable("C7", "no dataset where a configuration beats the majority class on both halves",
+                              test=CURVES_TEST, effect_name=effect_name)
+    point, low, high = dataset_bootstrap(evaluable, majority_excess_of, n_boot)
+    smalls = evaluable.small.str.split(" n=").str[0].value_counts().head(5)
+    reasons = served[served.excess.isna()].reason.value_counts()
+    details = (f"{int(evaluable.served.sum())} of {len(evaluable)} evaluable datasets served (share "
+               f"{evaluable.served.mean():.2f}); the best configuration is itself cheap on "
+               f"{(evaluable.best == evaluable.small).mean():.2f} of them; not evaluable: "
+               + (", ".join(f"{n} ({r})" for r, n in reasons.items()) or "none") + "; median training time "
+               f"of the chosen cheap configuration {evaluable.small_time.median():.3g} s against the best's "
+               f"{evaluable.best_time.median():.3g} s; cheap learners chosen most often: "
+               + ", ".join(f"{k} ({v})" for k, v in smalls.items()))
+    return Claim("C7", test=CURVES_TEST, effect_name=effect_name, effect=point, ci_low=low, ci_high=high,
+                 verdict=verdict_from_interval(low, high, margin, "below"), rule=rule, details=details)
