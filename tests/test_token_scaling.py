@@ -25,7 +25,7 @@ def grid(gain_tokens, gain_params=None, seed=0, items=2000, base=0.6):
                 p = 0.3 + gt * np.log10(d / (STEPS[0] * 2_097_152)) + gp * np.log10(n / SIZES[0])
                 se = np.sqrt(p * (1 - p) / items)
                 value = p + rng.normal() * se
-                rows.append(dict(model="fam", size_name=f"fam-{n:.0e}", scale=n, step=step, training_tokens=float(d),
+                rows.append(dict(model="fam", size_name=f"fam-{n:.2e}", scale=n, step=step, training_tokens=float(d),
                                  seed=0, attribute="task", community=f"c{j:02d}", metric="accuracy", value=value,
                                  stderr=se, n_eval=items, badness=1 - value, chance_badness=0.5))
     return pd.DataFrame(rows)
@@ -93,3 +93,16 @@ def test_two_variable_fit_is_not_identified_at_chance():
     flat = 0.75 + np.random.default_rng(1).normal(0, 0.01, n.size)  # MMLU at chance: nothing to fit
     row = ts.fit_two_variable(n, d, flat, se)
     assert not row["identified"] and row["reason"]
+
+
+def test_loss_draws_have_a_configuration_per_checkpoint_along_each_size():
+    table = grid([0.05, 0.05, 0.02])
+    compute = table.drop_duplicates(["size_name", "step"])[["size_name", "model", "scale", "step", "training_tokens"]]
+    compute = compute.rename(columns={"scale": "parameters"}).assign(
+        training_flops=lambda c: 6 * c.parameters * c.training_tokens)
+    draws = ts.loss_draws(table, compute, 20)
+    assert len(draws.configs) == len(SIZES) * len(STEPS) and set(draws.configs.axis) == {ts.CHECKPOINTS}
+    assert draws.configs.groupby("model").size().eq(len(STEPS)).all()  # one curve per model size
+    assert np.allclose(draws.configs.fit_operations, 6 * draws.configs.scale * draws.configs.model.map(
+        dict(zip(compute.size_name, compute.parameters))))
+    assert draws.point.shape == (len(draws.configs), 4)  # everyone and three communities

@@ -111,13 +111,18 @@ def whole_model_pairs(slopes: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([model_size.metric_pairs(slopes), whole[counts >= 2]], ignore_index=True)
 
 
-def loss_tables(evaluations: pd.DataFrame, compute: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(evaluations along tokens, compute per checkpoint) for model_size.loss_draws: a configuration is a
-    checkpoint, its compute 6 x parameters x the checkpoint's tokens; C6's curves are then each model size
-    along compute, and C7 chooses among all checkpoints of the grid."""
+CHECKPOINTS = "checkpoints"
+
+
+def loss_draws(evaluations: pd.DataFrame, compute: pd.DataFrame, n_draws: int, seed: int = 0):
+    """model_size.loss_draws of accuracy (loss: error) with a configuration per checkpoint, its compute 6 x
+    parameters x the checkpoint's tokens: C6's curves are each model size along its checkpoints (axis
+    'checkpoints', scale = training tokens), and C7 chooses among all checkpoints of the grid."""
     view = along_tokens(evaluations)
     per_checkpoint = compute.assign(size_name=checkpoint(compute.size_name, compute.step))
-    return view, per_checkpoint
+    draws = model_size.loss_draws(view, per_checkpoint, "accuracy", n_draws, seed)
+    draws.configs["axis"] = CHECKPOINTS
+    return draws
 
 
 # ----------------------------------------------------------- the two-variable law (Chinchilla form)
