@@ -26,7 +26,8 @@ from .paths import StudyPaths, output_root
 from .plotting import VERDICT_COLORS, caption_path
 
 # Figures shown first on a study page: the verdicts, one attribute's curves beside the aggregate, the gaps.
-HEADLINE = ("08_verdict_matrix", "04_learning_curves_{attribute}", "04_excess_error", "22_slopes", "21_values_by_size")
+HEADLINE = ("08_verdict_matrix", "04_learning_curves_{attribute}", "04_excess_error", "22_slopes", "21_values_by_size",
+            "24_token_slopes", "23_aggregates_by_tokens")
 
 
 def _number(value) -> str:

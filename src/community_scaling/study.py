@@ -160,7 +160,7 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                              "aggregate's (in units of the metric; accuracy: 0.01 = one point)"),
         "min_step": Spec((int,), 1000, lambda v: None if v >= 1 else "must be >= 1 (step 0 is untrained)",
                          "published_grid: checkpoints before this training step are left out (step 0 is the "
-                         "untrained initialisation; Pythia's steps 1-512 lie in the learning-rate warm-up)"),
+                         "untrained initialisation; Pythia's log-spaced steps 1-512 are its first 0.4% of training)"),
         "caveat": Spec((str,), "", help="a known problem of the source, shown in the notebooks"),
     },
     "raters": {
