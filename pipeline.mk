@@ -1,8 +1,9 @@
 # Generated from src/community_scaling/pipeline.py by `make pipeline`: edit that file, not this one.
 DEFAULT_STUDIES := census llm_multilingual pythia_crows_pairs bloom_flores opt_mmlu popquorn epic
-ALL_NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims 21_published_results 22_model_size 31_rater_labels 32_agreement 33_rater_curves 41_curve_database 42_curve_claims
+ALL_NOTEBOOKS := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims 21_published_results 22_model_size 23_grid_results 24_token_scaling 31_rater_labels 32_agreement 33_rater_curves 41_curve_database 42_curve_claims
 NOTEBOOKS_sweep := 01_ingest 02_communities 03_sweep 04_scaling_fits 05_metrics 06_values 07_cost 08_claims
 NOTEBOOKS_published_results := 21_published_results 22_model_size 08_claims
+NOTEBOOKS_published_grid := 23_grid_results 24_token_scaling 08_claims
 NOTEBOOKS_rater_labels := 31_rater_labels 32_agreement 33_rater_curves 08_claims
 NOTEBOOKS_curve_database := 41_curve_database 42_curve_claims 08_claims
 
@@ -51,6 +52,20 @@ $(NB)/22_model_size.ipynb $(RESULTS)/claims_22_model_size.parquet $(RESULTS)/cur
 
 $(NB)/08_claims.ipynb $(RESULTS)/ledger.parquet &: \
   notebooks/08_claims.ipynb $(call section,study figures) $(SRC) $(RESULTS)/claims_22_model_size.parquet
+	$(papermill)
+endif
+
+ifeq ($(KIND),published_grid)
+$(NB)/23_grid_results.ipynb $(RESULTS)/evaluations.parquet $(RESULTS)/compute.parquet $(RESULTS)/datasheet.parquet &: \
+  notebooks/23_grid_results.ipynb $(call section,published figures) $(SRC) $(INPUT_STAMP)
+	$(papermill)
+
+$(NB)/24_token_scaling.ipynb $(RESULTS)/claims_24_token_scaling.parquet &: \
+  notebooks/24_token_scaling.ipynb $(call section,published fits metrics cost figures) $(SRC) $(RESULTS)/evaluations.parquet $(RESULTS)/compute.parquet $(RESULTS)/datasheet.parquet
+	$(papermill)
+
+$(NB)/08_claims.ipynb $(RESULTS)/ledger.parquet &: \
+  notebooks/08_claims.ipynb $(call section,study figures) $(SRC) $(RESULTS)/claims_24_token_scaling.parquet
 	$(papermill)
 endif
 

@@ -191,12 +191,15 @@ def test_an_mmlu_subject_missing_at_one_size_leaves_the_aggregate_and_keeps_its_
 
 @needs_mirror
 def test_every_row_carries_its_model_card(tables):
-    for table in tables.values():
-        assert list(table.columns) == COLUMNS + llm_results.CARD_COLUMNS
+    for source, table in tables.items():
+        step = ["step"] if source == "pythia_grid" else []  # a checkpoint grid: its rows' training step too
+        assert list(table.columns) == COLUMNS + step + llm_results.CARD_COLUMNS
         assert table.parameters.notna().all() and table.family.notna().all()
     tokens = tables["lm_eval_multilingual"].groupby("model").training_tokens.first()
     assert tokens.isna().tolist() == (tokens.index == "xglm-4.5B").tolist()  # its data mix is not comparable
     assert tables["pythia_crows_pairs"].training_tokens.eq(299_892_736_000).all()
+    grid = tables["pythia_grid"]
+    assert grid.training_tokens.eq(grid.step * 2_097_152).all()  # the checkpoint's tokens, not the card's
 
 
 # --- malformed files ---
@@ -272,3 +275,60 @@ def test_opt_mmlu_notebooks_build_a_ledger_on_a_small_configuration(tmp_path, wr
     assert ledger.loc[["C2", "C4", "C5"]].verdict.eq("not applicable").all()
     assert "no community is measured on two or more" in ledger.loc["C4", "details"]  # one measure per subject
     assert ledger.loc["C3", "details"].startswith("57 communities compared")
+
+
+# --- Pythia's checkpoint grid ---
+
+def test_pythia_crows_pairs_reads_only_its_final_step_files_of_the_grid():
+    names = llm_results.files("pythia_crows_pairs")
+    assert all(name.endswith("_step143000.json") for name in names) and len(names) == 15
+    assert not any("bf16" in name for name in names)  # the study predates the grid's standard 1B
+    grid = llm_results.files("pythia_grid")
+    assert len(grid) == 16 * 27 and set(names) < set(grid)
+    assert {llm_results.pythia_step(name) for name in grid} == {0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000,
+                                                               3000, *range(13000, 143001, 10000)}
+    assert sorted({name.split("/")[4] for name in grid}) == sorted(
+        [m for m in llm_results.MODEL_CARDS.model if m.startswith("pythia-") and m != "pythia-1b"])
+
+
+@needs_mirror
+def test_pythia_grid_known_values(tables):
+    table = tables["pythia_grid"]
+
+    def at(model, step, task, community, metric="accuracy", column="value"):
+        return value(table[table.step == step], model, task, community, metric, column)
+
+    assert at("pythia-410m-deduped", 13000, "lambada_openai", "all") == 0.39375121288569764
+    assert at("pythia-410m-deduped", 13000, "lambada_openai", "all", column="stderr") == 0.006806885831834553
+    assert at("pythia-410m-deduped", 13000, "crows_pairs_english", "religion", "pct_stereotype") == 0.6396396396396397
+    assert at("pythia-70m", 0, "mmlu", "virology") == 0.1927710843373494  # MMLU subjects: task mmlu, as OPT's
+    assert at("pythia-1b-bf16", 143000, "arc_easy", "all") == 0.5694444444444444  # the oddly named 1b-bf16-5shot files
+    assert table.training_tokens.max() == 299_892_736_000
+    per_file = table.groupby(["model", "step"]).size()
+    assert len(per_file) == 432 and per_file.nunique() == 1
+    tasks = table.drop_duplicates(["task", "community"])
+    assert (tasks.task == "mmlu").sum() == 57 and tasks.task.str.startswith("crows_pairs").sum() == 22
+    assert set(tasks.task) - {"mmlu", "crows_pairs_english", "crows_pairs_french"} == set(llm_results.OPT_GENERAL)
+    # LAMBADA at 0 accuracy with stderr 0 at the earliest checkpoints: kept, its stderr NaN (no usable noise)
+    zero = table[(table.task == "lambada_openai") & (table.value == 0)]
+    assert len(zero) and zero.stderr.isna().all() and (zero.step <= 512).all()
+    evaluations, compute = llm_results.standard_tables(table)
+    assert len(compute) == 432 and compute.training_flops.eq(6 * compute.parameters * compute.training_tokens).all()
+    assert evaluations.training_tokens.eq(evaluations.step * 2_097_152).all()
+
+
+def test_pythia_grid_refuses_a_zero_stderr_off_the_bounds_and_a_file_without_crows_pairs(tmp_path):
+    path = tmp_path / "70m_step1000.json"
+    good = {"hendrycksTest-virology": {"acc": 0.2, "acc_stderr": 0.03}, "crows_pairs_english_age":
+            {"pct_stereotype": 0.6, "pct_stereotype_stderr": 0.05, "likelihood_difference": 3.0,
+             "likelihood_difference_stderr": 0.2}}
+    path.write_text(json.dumps({"results": good}))
+    assert set(llm_results.parse_pythia_grid(path, "pythia-70m").step) == {1000}
+    path.write_text(json.dumps({"results": {**good, "hendrycksTest-virology": {"acc": 0.2, "acc_stderr": 0.0}}}))
+    with pytest.raises(InputError, match="70m_step1000.json.*not positive.*mmlu.*virology"):
+        llm_results.parse_pythia_grid(path, "pythia-70m")
+    path.write_text(json.dumps({"results": {"hendrycksTest-virology": good["hendrycksTest-virology"]}}))
+    with pytest.raises(InputError, match="70m_step1000.json: no CrowS-Pairs results"):
+        llm_results.parse_pythia_grid(path, "pythia-70m")
+    with pytest.raises(InputError, match="not a Pythia checkpoint file"):
+        llm_results.parse_pythia_grid(tmp_path / "70m.json", "pythia-70m")

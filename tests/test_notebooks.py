@@ -73,6 +73,10 @@ NBVAL_STUDIES = {
     "published_results": {"study": {"title": "nbval: BLOOM on the multilingual tasks (small)",
                                     "kind": "published_results"},
                           "published": {"source": "lm_eval_multilingual", "families": ["bloom"], "draws": 20}},
+    "published_grid": {"study": {"title": "nbval: Pythia's grid at its last checkpoints (small)",
+                                 "kind": "published_grid"},
+                       "published": {"source": "pythia_grid", "min_step": 103000, "draws": 20},
+                       "fits": {"extrapolation_doublings": 0.5}},
     "rater_labels": {"study": {"title": "nbval: POPQUORN by race (small)", "kind": "rater_labels"},
                      "raters": {"source": "popquorn", "attribute": "race", "positive_from": 3, "seeds": 2,
                                 "bootstrap": 20, "permutations": 19, "conflict_permutations": 5},
@@ -112,8 +116,9 @@ def test_nbval_runs_a_valid_small_study_of_every_kind(tmp_path):
             assert study.load(f"nbval_{kind}", tmp_path / f"nbval_{kind}.yaml")["study"]["kind"] == kind
     parameters = [next(c for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code").source
                   for p in sorted(tmp_path.glob("*.ipynb"))]
-    assert [re.search(r'study = "(\w+)"', p).group(1) for p in parameters] == \
-        ["smoke"] * 8 + ["nbval_published_results"] * 2 + ["nbval_rater_labels"] * 3 + ["nbval_curve_database"] * 2
+    assert [re.search(r'study = "(\w+)"', p).group(1) for p in parameters] == (
+        ["smoke"] * 8 + ["nbval_published_results"] * 2 + ["nbval_published_grid"] * 2 + ["nbval_rater_labels"] * 3
+        + ["nbval_curve_database"] * 2)
 
 
 @pytest.mark.slow

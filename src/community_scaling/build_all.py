@@ -26,7 +26,7 @@ def missing_data(study_name: str) -> list[dict]:
     kind = study["study"]["kind"]
     if kind in ("sweep", "curve_database"):
         return []  # the sweep studies of the default set and LCDB read data shipped with a package
-    if kind == "published_results":
+    if kind in ("published_results", "published_grid"):
         from . import llm_results
         names = llm_results.files(study["published"]["source"], study["published"]["families"] or None)
     else:

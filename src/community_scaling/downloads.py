@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import pooch
 
+from . import _pythia_sha256
 from .io import InputError, sha256_file
 from .paths import DATA_CACHE_ENV, data_cache
 
@@ -124,24 +125,9 @@ _LLM_EVALS: dict[str, tuple[str, dict[str, str]]] = {
         "opt/opt-30b/opt-30b.json": "3952592173ebd9c737b45da83bc0bbfe16db121a9770a3d6308c3680de8974a6",
         "opt/opt-66b/opt-66b.json": "cb62852a416c03621f9a6734c744f927593a233f38fbc626426954b9fc7aa989",
     }),
-    # Pythia zero-shot results at the final step 143000, Apache-2.0 (pythia-1b-bf16 left out: no model card row).
-    "llm_evals/pythia/evals/pythia-v1/": (_PYTHIA, {
-        "pythia-1.4b-deduped/zero-shot/1.4b-deduped_step143000.json": "b5134716dfa51dda0c048595ab2d768f9d2f43153e23f5fe06f1784a6a4cd9e8",
-        "pythia-1.4b/zero-shot/1.4b_step143000.json": "454d35a54bc35cffb6617b03e9524042397e25d59e2bb4b6939ec610ed07afc2",
-        "pythia-12b-deduped/zero-shot/12b-deduped_step143000.json": "350457057b57691391fd045b5d3d7fc63851219f88a4661436050cb2598d9ed2",
-        "pythia-12b/zero-shot/12b_step143000.json": "ea269108cdfad6c17b55373d3ea02d832011294587b42060369fc574374b0164",
-        "pythia-160m-deduped/zero-shot/160m-deduped_step143000.json": "6f548b6072de3da1af589ce51eaf5f28749e3063babc8025de9b894ef432dcd7",
-        "pythia-160m/zero-shot/160m_step143000.json": "47d6986215acd4ab22ab5a82e75d49645bfbb757efc76b0d0f305d62a1362a60",
-        "pythia-1b-deduped/zero-shot/1b-deduped_step143000.json": "24ebf9080e9f17cfe3e67e91172f829b7de3b18c5002351a890d88300211721f",
-        "pythia-2.8b-deduped/zero-shot/2.8b-deduped_step143000.json": "e8635a17394c4ce76e3811f2c0574e3da0419f0266c144d4a9ef11d3780734cf",
-        "pythia-2.8b/zero-shot/2.8b_step143000.json": "8c7f54862dab8e377eff06935c5c4cf76f68f7c71fb67c3d5137f52b4b2eab99",
-        "pythia-410m-deduped/zero-shot/410m-deduped_step143000.json": "2dc4cb967fa0482866cf34411fc09a10bf7450740bb66aa8bd38238fd38bfe53",
-        "pythia-410m/zero-shot/410m_step143000.json": "8c8ec312e6fdd6b70817b4fd917489879a53604949fdd5b68f6e030a78630f0c",
-        "pythia-6.9b-deduped/zero-shot/6.9b-deduped_step143000.json": "01410ed6a04bb8d4ae9c35dccab9296dfdeb0fa7f10cb5d8acbda4963b2a4d87",
-        "pythia-6.9b/zero-shot/6.9b_step143000.json": "2ee095586f554332db65e5cf09b0c2b2afc31cf621eb93322416852ee469608c",
-        "pythia-70m-deduped/zero-shot/70m-deduped_step143000.json": "ea9d46b8c91c29c735c021e25d183a8fdf58061991999c3d2cb09cb76c67d6e8",
-        "pythia-70m/zero-shot/70m_step143000.json": "2338c75e1345f53da34143298c1d6c23393f24e8d765ac3e86599e956c6a5e4f",
-    }),
+    # Pythia zero-shot results, Apache-2.0: 16 models x 27 checkpoints (steps 0-143000), 432 files. Which
+    # of them a source reads is llm_results' business (pythia_crows_pairs: the final step only).
+    "llm_evals/pythia/evals/pythia-v1/": (_PYTHIA, _pythia_sha256.SHA256),
     # BigScience evaluations of BLOOM and OPT-175B, FLORES-101 among them, Apache-2.0.
     "llm_evals/bigscience/evaluation/results/tr11/": (_BIGSCIENCE, {
         "bloom/bslmeval.json": "07aeef2955339cfec351367dee14679c3fc12b2b7f9ec7891f10478fd55f4760",

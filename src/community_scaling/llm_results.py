@@ -40,7 +40,9 @@ CARD_COLUMNS = ["family", "variant", "parameters", "training_tokens"]
 AGGREGATE = "all"  # community of a task's overall score, beside its per-group ones
 
 _NAN = float("nan")
-_PYTHIA_TOKENS = 299_892_736_000  # 143,000 steps at 2,097,152 tokens each
+PYTHIA_TOKENS_PER_STEP = 2_097_152  # 1,024 sequences of 2,048 tokens
+PYTHIA_FINAL_STEP = 143_000
+_PYTHIA_TOKENS = PYTHIA_FINAL_STEP * PYTHIA_TOKENS_PER_STEP  # 299,892,736,000
 MODEL_CARDS = pd.DataFrame(
     [
         ("bloom-560m", "bloom", "standard", 559_214_592, 341e9),
@@ -67,6 +69,8 @@ MODEL_CARDS = pd.DataFrame(
                                    ("6.9b", 6_857_302_016), ("12b", 11_846_072_320)]
           for suffix, variant in [("", "standard"), ("-deduped", "deduplicated")]
           if (size, suffix) != ("1b", "")],  # no standard pythia-1b in the README's table (only a bf16 run)
+        # The standard 1B of the checkpoint grid: a bf16 run, as many parameters as pythia-1b-deduped (mirror README).
+        ("pythia-1b-bf16", "pythia", "standard", 1_011_781_632, float(_PYTHIA_TOKENS)),
     ],
     columns=["model", *CARD_COLUMNS],
 )
@@ -108,10 +112,15 @@ def _entry(path: Path, key: str, entry) -> dict:
     return entry
 
 
-def _frame(rows: list[tuple], path: Path) -> pd.DataFrame:
+def _frame(rows: list[tuple], path: Path, zero_at_bounds: bool = False) -> pd.DataFrame:
+    """The rows as a frame, refusing standard errors that are not positive. With `zero_at_bounds`, a
+    standard error of 0 on a proportion of exactly 0 or 1 (what the binomial formula gives there, as on
+    LAMBADA at Pythia's earliest checkpoints) is kept as NaN: a true value that carries no usable noise."""
     if not rows:
         raise InputError(f"{path}: no results of the expected kind")
     frame = pd.DataFrame(rows, columns=COLUMNS)
+    if zero_at_bounds:
+        frame.loc[(frame.stderr == 0) & frame.value.isin([0.0, 1.0]), "stderr"] = _NAN
     not_positive = frame.stderr <= 0  # NaN (none published) passes; a zero or negative one is a broken file
     if not_positive.any():
         bad = frame[not_positive].iloc[0]
@@ -155,9 +164,13 @@ def parse_pythia_zero_shot(path: Path, model: str) -> pd.DataFrame:
     category as published (French "autre" = other) or "all" for the task's overall score,
     metrics pct_stereotype and likelihood_difference with their standard errors.
     """
+    return _frame(_pythia_rows(path, model, _read_results(path), PYTHIA_GENERAL), path)
+
+
+def _pythia_rows(path: Path, model: str, results: dict, general: tuple[str, ...] = ()) -> list[tuple]:
     rows = []
-    for key, entry in _read_results(path).items():
-        if key in PYTHIA_GENERAL:
+    for key, entry in results.items():
+        if key in general:
             entry = _entry(path, key, entry)
             rows.append((model, key, AGGREGATE, "accuracy", _number(path, key, entry, "acc"),
                          _number(path, key, entry, "acc_stderr", required=False), True))
@@ -170,7 +183,7 @@ def parse_pythia_zero_shot(path: Path, model: str) -> pd.DataFrame:
         rows += [(model, task, category, metric, _number(path, key, entry, metric),
                   _number(path, key, entry, f"{metric}_stderr", required=False), False)
                  for metric in _BIAS_METRICS]
-    return _frame(rows, path)
+    return rows
 
 
 _MMLU = "hendrycksTest-"  # lm-eval v0.3 names MMLU's subjects hendrycksTest-<subject>
@@ -188,8 +201,12 @@ def parse_lm_eval_mmlu(path: Path, model: str) -> pd.DataFrame:
     score (the analysis computes the equal-weight mean over subjects as community "all"); each general
     benchmark as its own task, community "all"; metric "accuracy" with its standard error.
     """
+    return _frame(_mmlu_rows(path, model, _read_results(path)), path)
+
+
+def _mmlu_rows(path: Path, model: str, results: dict) -> list[tuple]:
     rows = []
-    for key, entry in _read_results(path).items():
+    for key, entry in results.items():
         if key.startswith(_MMLU):
             task, community = MMLU, key.removeprefix(_MMLU)
             if community in ("", AGGREGATE):  # "all" would pass for a published overall score
@@ -201,7 +218,39 @@ def parse_lm_eval_mmlu(path: Path, model: str) -> pd.DataFrame:
         entry = _entry(path, key, entry)
         rows.append((model, task, community, "accuracy", _number(path, key, entry, "acc"),
                      _number(path, key, entry, "acc_stderr", required=False), True))
-    return _frame(rows, path)
+    return rows
+
+
+_PYTHIA_STEP = re.compile(r"_step(\d+)\.json$")
+
+
+def pythia_step(name: str | Path) -> int:
+    """The checkpoint step in a Pythia result file's name (<size>[-deduped]_step<S>.json)."""
+    match = _PYTHIA_STEP.search(str(name))
+    if not match:
+        raise InputError(f"{name}: not a Pythia checkpoint file (<size>_step<S>.json)")
+    return int(match.group(1))
+
+
+def parse_pythia_grid(path: Path, model: str) -> pd.DataFrame:
+    """Every task of a Pythia checkpoint file: MMLU accuracy per subject (task "mmlu", as
+    parse_lm_eval_mmlu: one task, its communities the subjects), CrowS-Pairs per category (as
+    parse_pythia_zero_shot) and the accuracy of the general benchmarks in OPT_GENERAL (community "all").
+
+    Returns columns COLUMNS + ["step"], the checkpoint step read from the file's name. At the earliest
+    checkpoints LAMBADA's accuracy is exactly 0 with standard error 0: that standard error is kept as NaN.
+    """
+    step = pythia_step(path)
+    results = _read_results(path)
+    mmlu = {key: entry for key, entry in results.items() if key.startswith(_MMLU) or key in OPT_GENERAL}
+    crows = {key: entry for key, entry in results.items() if _CROWS_PAIRS.match(key)}
+    frames = []
+    for part, parse in ((mmlu, _mmlu_rows), (crows, _pythia_rows)):
+        if not part:
+            raise InputError(f"{path}: no {'MMLU or general benchmark' if parse is _mmlu_rows else 'CrowS-Pairs'} "
+                             "results")
+        frames.append(_frame(parse(path, model, part), path, zero_at_bounds=True))
+    return pd.concat(frames, ignore_index=True).assign(step=step)
 
 
 _FLORES = re.compile(r"^gsarti/flores_101_(\w+)\+null$")
@@ -323,11 +372,19 @@ def _bigscience_model(name: str) -> str:
     return _BIGSCIENCE_RUNS[name.removeprefix(_BIGSCIENCE).split("/")[0]]  # <run>/bslmeval.json
 
 
-# source -> (folders of its files in the registry, model of a file, parser)
-SOURCES: dict[str, tuple[tuple[str, ...], Callable[[str], str], Callable[[Path, str], pd.DataFrame]]] = {
+def _pythia_final(name: str) -> str | None:
+    """The model of a final-step file, None for other checkpoints and for the bf16 1B (the
+    pythia_crows_pairs study predates the grid and reads the 15 final checkpoints it had)."""
+    model = _pythia_model(name)
+    return model if name.endswith(f"_step{PYTHIA_FINAL_STEP}.json") and model != "pythia-1b-bf16" else None
+
+
+# source -> (folders of its files in the registry, model of a file (None: not the source's), parser)
+SOURCES: dict[str, tuple[tuple[str, ...], Callable[[str], str | None], Callable[[Path, str], pd.DataFrame]]] = {
     "lm_eval_multilingual": ((_HARNESS + "bloom/", _HARNESS + "xglm/"), _harness_model, parse_lm_eval_v03),
     "opt_mmlu": ((_HARNESS + "opt/",), _harness_model, parse_lm_eval_mmlu),
-    "pythia_crows_pairs": ((_PYTHIA,), _pythia_model, parse_pythia_zero_shot),
+    "pythia_crows_pairs": ((_PYTHIA,), _pythia_final, parse_pythia_zero_shot),
+    "pythia_grid": ((_PYTHIA,), _pythia_model, parse_pythia_grid),
     "bloom_flores": ((_BIGSCIENCE,), _bigscience_model, parse_bslmeval),
 }
 
@@ -348,6 +405,7 @@ def _source_files(source: str) -> dict[str, str]:
     _check_source(source)
     folders, model_of, _ = SOURCES[source]
     files = {name: model_of(name) for name in downloads.REGISTRY if name.startswith(folders)}
+    files = {name: model for name, model in files.items() if model is not None}
     uncarded = sorted(set(files.values()) - set(MODEL_CARDS.model))
     if uncarded:
         raise InputError(f"source {source!r} has files of model(s) {uncarded} without a row in MODEL_CARDS")
@@ -392,7 +450,8 @@ def load(source: str, families: str | Iterable[str] | None = None, cache: str | 
 
     Returns columns COLUMNS + CARD_COLUMNS (family, variant, parameters, training_tokens),
     one row per model x task x community x metric; a source that carries its own cards adds their
-    training_flops and the item counts n_eval.
+    training_flops and the item counts n_eval; a checkpoint grid (pythia_grid) adds column step, and
+    its training_tokens are then the checkpoint's (step x tokens per step), not the card's.
     """
     if source in CARDED_SOURCES:
         results, cards = _read_carded(source, cache)
@@ -403,7 +462,10 @@ def load(source: str, families: str | Iterable[str] | None = None, cache: str | 
     _, model_of, parse = SOURCES[source]
     frames = [parse(downloads.fetch(name, cache), model_of(name)) for name in names]
     table = pd.concat(frames, ignore_index=True).merge(MODEL_CARDS, on="model", how="left", validate="many_to_one")
-    return table[COLUMNS + CARD_COLUMNS]
+    if "step" not in table:
+        return table[COLUMNS + CARD_COLUMNS]
+    table["training_tokens"] = (table.step * PYTHIA_TOKENS_PER_STEP).astype(float)
+    return table[COLUMNS + ["step"] + CARD_COLUMNS]
 
 
 def cached_files(published: dict, cache: str | Path | None = None) -> list[Path]:
@@ -438,7 +500,8 @@ def standard_tables(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     compute: size_name, model, parameters, training_tokens, training_flops (6 N D, or the source's own
     where it gives them: NaN there means unknown) and inference_flops_per_token (2 N), the usual
     approximations (Kaplan et al. 2020). A source that states its item counts (column n_eval) has them
-    used as they are.
+    used as they are. A checkpoint grid (raw with column step) adds columns step and training_tokens
+    (the checkpoint's) to evaluations, and compute has one row per checkpoint (size_name x step).
     """
     table = raw[raw.metric.isin(["accuracy", "pct_stereotype", "bits_per_byte"])].copy()
     line = _family_line(table)
@@ -458,11 +521,18 @@ def standard_tables(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         "chance_badness": (1 - 1 / options).where(table.metric == "accuracy", 0.0).where(
             table.metric != "bits_per_byte"),
     }).reset_index(drop=True)
-    cards = raw.drop_duplicates("model").rename(columns={"model": "size_name"})
+    grid = "step" in raw
+    if grid:
+        evaluations["step"] = table.step.to_numpy()
+        evaluations["training_tokens"] = table.training_tokens.to_numpy(float)
+    cards = raw.drop_duplicates(["model", "step"] if grid else "model").rename(columns={"model": "size_name"})
     compute = pd.DataFrame({"size_name": cards.size_name, "model": _family_line(cards),
                             "parameters": cards.parameters.astype(float),
                             "training_tokens": cards.training_tokens})
+    if grid:
+        compute.insert(2, "step", cards.step)
     compute["training_flops"] = (cards.training_flops.to_numpy(float) if "training_flops" in cards
                                  else 6 * compute.parameters * compute.training_tokens)
     compute["inference_flops_per_token"] = 2 * compute.parameters
-    return evaluations, compute.sort_values(["model", "parameters"]).reset_index(drop=True)
+    order = ["model", "parameters", "step"] if grid else ["model", "parameters"]
+    return evaluations, compute.sort_values(order).reset_index(drop=True)

@@ -54,6 +54,13 @@ PUBLISHED = (
          ("claims_22_model_size", "curvature_by_group")),
 )
 
+# A family's sizes x training checkpoints (Pythia's grid): the tokens axis beside the parameters axis.
+GRID = (
+    Step("23_grid_results", ("published", "figures"), writes=("evaluations", "compute", "datasheet"),
+         raw_inputs=True),
+    Step("24_token_scaling", ("published", "fits", "metrics", "cost", "figures"),
+         ("evaluations", "compute", "datasheet"), ("claims_24_token_scaling",)),
+)
 
 RATERS = (
     Step("31_rater_labels", ("raters", "figures"), writes=("ratings", "raters", "items", "datasheet", "claims_31_rater_labels"),
@@ -77,6 +84,7 @@ def _with_ledger(steps: tuple[Step, ...]) -> tuple[Step, ...]:
 
 
 PIPELINES: dict[str, tuple[Step, ...]] = {"sweep": _with_ledger(SWEEP), "published_results": _with_ledger(PUBLISHED),
+                                          "published_grid": _with_ledger(GRID),
                                           "rater_labels": _with_ledger(RATERS),
                                           "curve_database": _with_ledger(CURVE_DATABASE)}
 

@@ -27,7 +27,8 @@ from .plotting import VERDICT_COLORS, caption_path
 
 # Figures shown first on a study page: the verdicts, one attribute's curves beside the aggregate, the gaps.
 HEADLINE = ("08_verdict_matrix", "04_learning_curves_{attribute}", "04_excess_error", "22_slopes", "22_compute",
-            "21_values_by_size", "42_extrapolation_margins", "41_learning_curves")
+            "21_values_by_size", "24_token_slopes", "23_aggregates_by_tokens", "42_extrapolation_margins",
+            "41_learning_curves")
 
 
 def _number(value) -> str:

@@ -23,11 +23,12 @@ from . import paths, row_filter
 from .io import InputError, shortened, stable_hash, write_text
 
 MAX_N_JOBS = 64
-KINDS = ("sweep", "published_results", "rater_labels", "curve_database")
+KINDS = ("sweep", "published_results", "published_grid", "rater_labels", "curve_database")
 # The sections each kind of study reads (study and figures are common to all).
 KIND_SECTIONS = {
     "sweep": ("data", "evaluation", "sweep", "representation", "fits", "metrics", "values", "cost"),
     "published_results": ("published", "fits", "metrics", "cost"),
+    "published_grid": ("published", "fits", "metrics", "cost"),
     "rater_labels": ("raters", "fits"),
     "curve_database": ("curves", "fits", "metrics", "cost"),
 }
@@ -138,18 +139,20 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "kind": Spec((str,), "sweep", _one_of(*KINDS),
                      "sweep (models trained at growing n on a table: the data, sweep, ... sections), "
                      "published_results (published evaluations of model families across sizes: the published "
-                     "section), rater_labels (items labelled by groups of raters: the raters section) or "
+                     "section), published_grid (a family's published evaluations over sizes and training checkpoints: "
+                     "the published section), rater_labels (items labelled by groups of raters: the raters section) or "
                      "curve_database (published learning curves of many learners on many datasets: the curves "
                      "section)"),
     },
     "published": {
         "source": Spec((str,), "lm_eval_multilingual",
-                       _one_of("lm_eval_multilingual", "opt_mmlu", "pythia_crows_pairs", "bloom_flores",
+                       _one_of("lm_eval_multilingual", "opt_mmlu", "pythia_crows_pairs", "pythia_grid", "bloom_flores",
                                "obsscaling"),
                        "lm_eval_multilingual (XGLM and BLOOM per language), opt_mmlu (OPT per MMLU subject, "
-                       "beside general benchmarks), pythia_crows_pairs (Pythia per CrowS-Pairs category), "
-                       "bloom_flores (BLOOM FLORES-101 bits per byte per language) or obsscaling (148 base "
-                       "models of 47 families on 8 benchmarks, with their training FLOPs)"),
+                       "beside general benchmarks), pythia_crows_pairs (Pythia per CrowS-Pairs category), pythia_grid "
+                       "(Pythia's sizes x training checkpoints, per MMLU subject and CrowS-Pairs category; kind "
+                       "published_grid), bloom_flores (BLOOM FLORES-101 bits per byte per language) or obsscaling "
+                       "(148 base models of 47 families on 8 benchmarks, with their training FLOPs)"),
         "families": Spec((list,), [], items=(str,), help="model families to keep (e.g. [bloom, xglm]); [] = all of the source"),
         "min_sizes": Spec((int,), 4, lambda v: None if v >= 3 else "must be >= 3 (a slope and its interval)",
                           "curves with fewer model sizes are listed as not evaluable"),
@@ -166,6 +169,9 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                                "C6: the curves whose curvature is tested, each family line's (within_families), or "
                                "those and one curve of every model of every family ordered by training FLOPs "
                                "(within_and_across_families)"),
+        "min_step": Spec((int,), 1000, lambda v: None if v >= 1 else "must be >= 1 (step 0 is untrained)",
+                         "published_grid: checkpoints before this training step are left out (step 0 is the "
+                         "untrained initialisation; Pythia's log-spaced steps 1-512 are its first 0.4% of training)"),
         "caveat": Spec((str,), "", help="a known problem of the source, shown in the notebooks"),
     },
     "curves": {
@@ -741,7 +747,7 @@ def main(argv=None):
             preflight.check_study(study)
             inputs = ingest.input_files(study)
             _warn_trust_on_first_use(study)
-        elif kind == "published_results":
+        elif kind in ("published_results", "published_grid"):
             from . import llm_results
             inputs = llm_results.cached_files(study["published"])
         elif kind == "curve_database":
