@@ -242,3 +242,24 @@ def loss_draws(evaluations: pd.DataFrame, compute: pd.DataFrame, metric: str, n_
     chance = table.groupby("group").chance_badness.first().reindex(complete).to_numpy(float)
     trivial = np.concatenate([[chance.mean()], chance])
     return LossDraws(configs, targets, point, boot, trivial, np.broadcast_to(trivial, (n_draws, len(trivial))).copy())
+
+
+def aggregate_weights(evaluations: pd.DataFrame) -> pd.DataFrame:
+    """Each community's weight in its aggregate, as lag_table sets it: 1/k over the k communities
+    measured at every size for a computed equal-weight mean, the share of items for a published
+    overall score. Columns model, attribute, metric, community, weight."""
+    rows = []
+    for (model, attribute, metric), group in evaluations.groupby(["model", "attribute", "metric"], sort=True):
+        aggregate = group[group.community == AGGREGATE]
+        others = group[group.community != AGGREGATE]
+        if aggregate.empty or others.empty:
+            continue
+        derived = bool(aggregate["derived"].all()) if "derived" in aggregate else False
+        complete = others.groupby("community").scale.nunique() == others.scale.nunique()
+        items = others.groupby("community").n_eval.median()
+        weight = (pd.Series(1 / complete.sum(), index=complete.index).where(complete, 0.0) if derived
+                  else items / items.sum())
+        rows.append(pd.DataFrame({"model": model, "attribute": attribute, "metric": metric,
+                                  "community": weight.index, "weight": weight.to_numpy(float)}))
+    columns = ["model", "attribute", "metric", "community", "weight"]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
