@@ -221,9 +221,12 @@ def spread_table(slopes: pd.DataFrame, n_boot: int = 1000, level: float = 0.95, 
     chi-square Q-profile interval of tau, the relative spread rho = tau_PM / |g|, and its bootstrap
     bounds: rho_high (one-sided (1 + level) / 2) and rho_low_1 (one-sided (1 + level) / 2, one family),
     rho_low (Bonferroni over the F tested families: Holm's first step), so that 'some family above the
-    margin' (Holm at (1 - level) / 2) is exactly max(rho_low) > margin. Second table: what is set apart."""
+    margin' (Holm at (1 - level) / 2) is exactly max(rho_low) > margin. Second table: what is set apart.
+    The bootstrap uses at least 20 F / alpha draws (about 20 beyond the Bonferroni threshold), n_boot if more."""
     found, apart = designs(slopes)
     alpha = (1 - level) / 2
+    # enough draws that about 20 of them fall beyond Holm's first (Bonferroni) threshold alpha / F
+    n_boot = max(n_boot, int(np.ceil(20 * max(len(found), 1) / alpha)))
     rows = []
     for f, design in enumerate(found):
         b, s, k = design["b"], design["s"], len(design["b"])
@@ -232,7 +235,7 @@ def spread_table(slopes: pd.DataFrame, n_boot: int = 1000, level: float = 0.95, 
         draws = _null_draws(design, n_boot, [seed, 1717, f])
         upper, lower = _tails(design, draws, RHO_GRID)
         g = abs(design["gain"])
-        rows.append({**{c: design[c] for c in FAMILY}, "communities": k, "gain": design["gain"],
+        rows.append({**{c: design[c] for c in FAMILY}, "communities": k, "boot": n_boot, "gain": design["gain"],
                      "gain_se": design["gain_se"], "mean_slope_se": float(np.sqrt(np.mean(s ** 2))),
                      "tau2_pm": pm, "tau2_dl": dl, "q": float(generalized_q(b, s, 0.0)),
                      "p_homogeneity_chi2": float(stats.chi2.sf(generalized_q(b, s, 0.0), k - 1)),
