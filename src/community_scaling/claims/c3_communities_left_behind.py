@@ -265,7 +265,7 @@ def model_size_c3(evaluations: pd.DataFrame, slopes: pd.DataFrame, margin: float
 
 SIZE_POINTS = np.array([0.56e9, 1.1e9, 1.7e9, 3.0e9, 7.1e9])  # BLOOM's five sizes
 SIZE_COMMUNITIES, SIZE_GAIN, SIZE_MARGIN, SIZE_SPREAD = 11, 0.06, 0.25, 1.0
-SIZE_BOOT = 400  # bootstrap draws inside one calibration replicate (the study uses published.draws)
+SIZE_BOOT = 800  # bootstrap draws in one calibration replicate: the rule's minimum 20 F / 0.025 for F = 1 family
 
 
 def _size_generated(gains: np.ndarray, rng) -> pd.DataFrame:
