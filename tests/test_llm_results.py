@@ -274,7 +274,11 @@ def test_opt_mmlu_notebooks_build_a_ledger_on_a_small_configuration(tmp_path, wr
     assert list(ledger.index) == [f"C{i}" for i in range(1, 8)]
     assert ledger.loc[["C2", "C4", "C5"]].verdict.eq("not applicable").all()
     assert "no community is measured on two or more" in ledger.loc["C4", "details"]  # one measure per subject
-    assert ledger.loc["C3", "details"].startswith("57 communities compared")
+    # one family (OPT on MMLU) whose aggregate gains; each of the 57 subjects tested or set apart with a reason
+    details = ledger.loc["C3", "details"]
+    assert details.startswith("1 families tested (") and "opt mmlu rho" in details
+    spread_table = pd.read_parquet(results / "spread.parquet")
+    assert len(spread_table) == 1 and 3 <= spread_table.communities.iloc[0] <= 57
 
 
 # --- Pythia's checkpoint grid ---

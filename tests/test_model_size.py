@@ -49,13 +49,19 @@ def test_slope_per_tenfold_is_recovered_and_a_short_curve_is_not_evaluable():
 
 
 def test_a_lagging_community_is_found_and_equal_gains_are_not():
-    lagging = model_size.lag_table(model_size.with_aggregates(
-        synthetic({**{f"c{i}": 0.08 for i in range(6)}, "slow": -0.0}, stderr=0.005, noise=0.002)), 4, 0.01)
-    claim = c3.evaluate_model_size(lagging, threshold=0.05, margin=0.01)
-    assert claim.verdict == "supported" and lagging.sort_values("p_lags").community.iloc[0] == "slow"
-    equal = model_size.lag_table(model_size.with_aggregates(
-        synthetic({f"c{i}": 0.08 for i in range(7)}, stderr=0.005, noise=0.002)), 4, 0.01)
-    assert c3.evaluate_model_size(equal, threshold=0.05, margin=0.01).verdict != "supported"
+    from community_scaling import spread
+
+    lagging = model_size.with_aggregates(
+        synthetic({**{f"c{i}": 0.08 for i in range(6)}, "slow": -0.0}, stderr=0.005, noise=0.002))
+    slopes = model_size.slope_table(lagging, 4)
+    claim = c3.model_size_c3(lagging, slopes, margin=0.25)
+    assert claim.verdict == "supported"
+    left = spread.left_behind(model_size.lag_table(lagging, 4), slopes, model_size.aggregate_weights(lagging), 0.25)
+    first = left.sort_values("p_left_behind").iloc[0]
+    assert first.community == "slow" and first.p_left_behind <= 0.025
+    assert (left[left.community != "slow"].p_left_behind > 0.025).all()
+    equal = model_size.with_aggregates(synthetic({f"c{i}": 0.08 for i in range(7)}, stderr=0.005, noise=0.002))
+    assert c3.model_size_c3(equal, model_size.slope_table(equal, 4), margin=0.25).verdict != "supported"
 
 
 def test_metrics_that_move_apart_make_c4_supported():
@@ -85,7 +91,7 @@ def test_missing_standard_errors_make_nothing_testable():
     table = model_size.with_aggregates(synthetic({"a": 0.05, "b": 0.02}, stderr=np.nan))
     assert table[table.community == "all"].stderr.isna().all()
     assert (model_size.slope_table(table).direction == "not evaluable").all()
-    assert c3.evaluate_model_size(model_size.lag_table(table)).verdict == "not applicable"
+    assert c3.model_size_c3(table, model_size.slope_table(table), margin=0.25).verdict == "not applicable"
 
 
 @pytest.mark.parametrize("missing", ["stderr", "badness"])

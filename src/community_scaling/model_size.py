@@ -301,3 +301,24 @@ def within_families(draws: LossDraws, min_models: int, margin: float, small_shar
                      "majority_excess": float(majority_excess(table.excess.to_numpy())), "ci_low": low,
                      "ci_high": high})
     return pd.DataFrame(rows)
+
+
+def aggregate_weights(evaluations: pd.DataFrame) -> pd.DataFrame:
+    """Each community's weight in its aggregate, as lag_table sets it: 1/k over the k communities
+    measured at every size for a computed equal-weight mean, the share of items for a published
+    overall score. Columns model, attribute, metric, community, weight."""
+    rows = []
+    for (model, attribute, metric), group in evaluations.groupby(["model", "attribute", "metric"], sort=True):
+        aggregate = group[group.community == AGGREGATE]
+        others = group[group.community != AGGREGATE]
+        if aggregate.empty or others.empty:
+            continue
+        derived = bool(aggregate["derived"].all()) if "derived" in aggregate else False
+        complete = others.groupby("community").scale.nunique() == others.scale.nunique()
+        items = others.groupby("community").n_eval.median()
+        weight = (pd.Series(1 / complete.sum(), index=complete.index).where(complete, 0.0) if derived
+                  else items / items.sum())
+        rows.append(pd.DataFrame({"model": model, "attribute": attribute, "metric": metric,
+                                  "community": weight.index, "weight": weight.to_numpy(float)}))
+    columns = ["model", "attribute", "metric", "community", "weight"]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)

@@ -14,6 +14,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pyarrow.parquet as pq
@@ -132,8 +133,17 @@ def study_page(paths: StudyPaths) -> str:
         notebooks.append({"html": f"html/{html.name}", "ipynb": f"notebooks/{executed.name}", "title": title,
                           "question": question})
     return _environment().get_template("study.html.j2").render(
-        study=study, ledger=ledger.to_dict("records"), headline=headline, others=others, notebooks=notebooks,
+        study=study, ledger=[{**row, "power_note": _power_note(SimpleNamespace(**row))} for row in ledger.to_dict("records")],
+        headline=headline, others=others, notebooks=notebooks,
         tables=_tables(paths))
+
+
+def _power_note(record) -> str:
+    """' (could detect ...)' beside an inconclusive verdict whose claim states its power, else ''."""
+    from .claims._record import detectable
+
+    phrase = detectable(record)
+    return f" ({phrase})" if phrase else ""
 
 
 def snapshot(paths: StudyPaths, folder: Path) -> list[Path]:
@@ -148,7 +158,7 @@ def snapshot(paths: StudyPaths, folder: Path) -> list[Path]:
     lines = [f"# {paths.study}: the claims ledger and headline figures", "",
              f"Copied by `make snapshot STUDY={paths.study}` from a real run; code {_study_summary(paths)['commit']}.",
              "", "| claim | statement | verdict | effect [95% interval] |", "|---|---|---|---|"]
-    lines += [f"| {r.claim} | {r.statement} | **{r.verdict}** | {r.effect_name}: {_number(r.effect)} "
+    lines += [f"| {r.claim} | {r.statement} | **{r.verdict}**{_power_note(r)} | {r.effect_name}: {_number(r.effect)} "
               f"[{_number(r.ci_low)}, {_number(r.ci_high)}] |" for r in ledger.itertuples()]
     for figure in _headline(paths):
         target = folder / Path(figure.png).name

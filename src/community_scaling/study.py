@@ -158,8 +158,15 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                           "curves with fewer model sizes are listed as not evaluable"),
         "draws": Spec((int,), 1000, lambda v: None if v >= 20 else "must be >= 20",
                       "normal draws of every published value from its standard error (intervals of C1, C6, C7)"),
+        "spread_margin": Spec(NUMBER, 0.25, _positive,
+                              "C3 on model size: the relative spread (standard deviation of communities' gains "
+                              "per tenfold of parameters around their aggregate's, divided by the aggregate's "
+                              "gain) from which communities do not follow their aggregate; 0.25: a community one "
+                              "standard deviation off gains a quarter more or less than the aggregate (grid: "
+                              "0.1, 0.5)"),
         "slope_margin": Spec(NUMBER, 0.01, _positive,
-                             "C3 on model size: a community is shown not to lag when its gain per tenfold of "
+                             "C3 on a checkpoint grid (published_grid; not yet the spread rule): a community is "
+                             "shown not to lag when its gain per tenfold of "
                              "parameters is, with Holm-corrected 95% confidence, less than this below the "
                              "aggregate's (in units of the metric; accuracy: 0.01 = one point)"),
         "compute_min_models": Spec((int,), 4, lambda v: None if v >= 4 else "must be >= 4 (a curvature needs 4 points)",

@@ -87,7 +87,7 @@ def evaluate_c3(lags: pd.DataFrame, threshold: float = 0.05, margin: float = 0.0
     from .claims import c3_communities_left_behind as c3
 
     labelled = lags.assign(model=lags.model + " (" + lags.axis + ")") if len(lags) else lags
-    claim = c3.evaluate_model_size(labelled, threshold, margin)
+    claim = c3.evaluate_lag_share(labelled, threshold, margin)
     if claim.verdict == "not applicable":
         return claim
     per_axis = "; ".join(

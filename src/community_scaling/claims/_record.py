@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 
 # Every interval in the ledger is at this level (a claim that reports another says so and is a defect).
@@ -61,10 +62,21 @@ def verdict_from_interval(low: float, high: float, threshold: float, direction: 
     raise ValueError(f"direction must be 'above' or 'below', got {direction!r}")
 
 
+def detectable(record) -> str:
+    """What an inconclusive verdict's study could have detected, as its details state it ("could detect a
+    relative spread of 0.57 or more (80% power)"), or "" (another verdict, or no power statement)."""
+    if getattr(record, "verdict", "") != "inconclusive":
+        return ""
+    found = re.search(r"could (?:not )?detect [^;]*", str(getattr(record, "details", "") or ""))
+    return found.group(0) if found else ""
+
+
 def summary_line(record) -> str:
     """One markdown line for a ledger row (a Claim or a row of the ledger table)."""
     robustness = f"; fragile: {record.grid_agreement:.0%} of its grid agrees" if record.fragile else ""
     if record.verdict == "not applicable":
         return f"- **{record.claim}** (not applicable): {record.statement} {record.details}"
+    power = detectable(record)
     return (f"- **{record.claim}** ({record.verdict}{robustness}): {record.statement} {record.effect_name} = "
-            f"{record.effect:.3g} [{record.ci_low:.3g}, {record.ci_high:.3g}].")
+            f"{record.effect:.3g} [{record.ci_low:.3g}, {record.ci_high:.3g}]."
+            + (f" The study {power}." if power else ""))

@@ -4,6 +4,12 @@ Tested one-sided, as "left behind": a community whose error above its own floor 
 more slowly (smaller exponent c of e = e_inf + b n^-c) than its model's aggregate. A higher
 floor alone is not "slower" (the log-log slope confuses the two); a community with nothing
 left to gain at the largest size is reported apart ("at its floor"), not counted as slower.
+(This census/sweep rule, `classify` and `evaluate`, is not yet redesigned for issue 17.)
+
+On the model-size axis (published results, `evaluate_model_size`) the rule was redesigned (issue 17):
+the estimand is the spread of communities' gains per tenfold of parameters around their aggregate's,
+two-sided, relative to the aggregate's gain, per model x task family; see the comment block above
+MODEL_SIZE_TEST for the design and its departures from a plain Cochran's Q.
 """
 
 from __future__ import annotations
@@ -152,14 +158,121 @@ CALIBRATION = Calibration(
 
 
 # ------------------------------------------------- on the model-size axis (published results)
+#
+# The estimand is the claim's: "per-community performance does not follow the aggregate's scaling" is a
+# statement about how far communities' gains with size spread around the aggregate's gain, in either
+# direction. Per family (one model family x task x metric: a task's languages, MMLU's subjects, one
+# language's CrowS-Pairs categories) the random-effects standard deviation tau of the communities' slopes
+# per tenfold of parameters, divided by the family's aggregate gain |g|, is the relative spread rho
+# (spread.py). A relative margin (published.spread_margin, 0.25) makes families comparable: an absolute
+# 0.01 per tenfold is 18% of one task's gain and 40% of another's. 0.25 was chosen before any real study was
+# run: under a normal spread a quarter of the gain puts one community in six a quarter or more below the
+# aggregate's gain and one in forty half of it or more below, a difference a reader of the papers would call
+# "not following"; 0.1 (communities within a tenth of the aggregate's gain) and 0.5 (half of it) are its grid.
+#
+# Departures from a plain Cochran's Q, and why:
+# - The chi-square law of Q assumes known standard errors; with 3-8 sizes per curve they are estimated
+#   (over-dispersion from residuals), so each family's test draws its own null (parametric bootstrap that
+#   re-estimates the standard errors as slope_table does and redraws the aggregate's gain). Its calibration
+#   is in benchmarks/results/c3_model_size_power.txt beside the chi-square version's.
+# - The verdict reads intervals, as every ledger row does: supported when the largest Bonferroni lower bound
+#   over the F tested families (one-sided 1 - 0.025 / F: Holm's first step at 0.025, so "Holm rejects some
+#   family" is the same event) is above the margin; not supported when every family's upper bound (one-sided
+#   0.975) is at or below it (intersection-union: each at the level); inconclusive otherwise. The effect
+#   reported is the largest family's relative spread (the quantity these bounds bracket); "the median family"
+#   would not match a verdict that one family can carry.
+# - Families whose aggregate gain is not shown nonzero (95% interval spans 0; near chance) have no relative
+#   spread: listed apart, never counted; so are communities whose slope is not identified (not evaluable, or
+#   standard error above |g|).
+# - Which communities are left behind (one-sided) or differ (two-sided), beyond margin x |g| from the
+#   aggregate, are secondary (details), by step-down max-T over each family on joint normal draws.
 
-MODEL_SIZE_TEST = ("slope per tenfold of parameters of each community's badness minus its aggregate's (weighted by "
+# the model-size rule's study-file setting and its grid of other reasonable values (the fragility check)
+MODEL_SIZE_SETTINGS = {"margin": "published.spread_margin"}
+SPEC_MODEL_SIZE_GRID = {"margin": [0.1, 0.5]}
+
+MODEL_SIZE_TEST = ("random-effects spread of community slopes per tenfold of parameters around their aggregate's, "
+                   "relative to the aggregate's gain, per model x task; generalized Q with a parametric-bootstrap "
+                   "null (standard errors re-estimated); Holm across families")
+MODEL_SIZE_EFFECT = ("largest relative spread of communities' gains per tenfold of parameters (standard deviation "
+                     "around the aggregate's gain, as a share of that gain) among the model x task families")
+
+
+def detectable_phrase(mde: float) -> str:
+    if mde is None or np.isnan(mde):
+        return ""
+    if np.isinf(mde):
+        return "could not detect a relative spread of 2 or less with 80% power"
+    return f"could detect a relative spread of {mde:.2g} or more (80% power)"
+
+
+def evaluate_model_size(families: pd.DataFrame, apart: pd.DataFrame | None = None, margin: float = 0.25,
+                        communities: pd.DataFrame | None = None, mde: float | None = None) -> Claim:
+    """C3 from spread.spread_table (families, apart); `communities` from spread.left_behind at the same
+    margin (secondary); `mde` the study's minimum detectable relative spread (spread.power_curve)."""
+    alpha = (1 - LEVEL) / 2
+    rule = (f"per model x task x metric family, relative spread rho = tau / |aggregate gain per tenfold| (tau: "
+            "Paule-Mandel random-effects standard deviation of the communities' slopes); a family is tested when "
+            "its aggregate's gain is shown nonzero and at least 3 communities' slopes are identified (evaluable, "
+            "standard error at most |gain|). Bounds invert the generalized Q test with a parametric-bootstrap null. "
+            f"Supported when some family's rho is shown above {margin:g} (Holm across families at {alpha:g}: "
+            f"the largest lower bound at 1 - {alpha:g}/F); not supported when every family's upper bound "
+            f"(one-sided {1 - alpha:g}) is at or below {margin:g}; inconclusive otherwise")
+    apart = apart if apart is not None else pd.DataFrame(columns=["reason", "community"])
+    if families is None or families.empty:
+        reasons = "; ".join(sorted(set(apart.reason))[:3]) if len(apart) else "no family with communities"
+        return not_applicable("C3", f"no family's relative spread is identified ({reasons})",
+                              effect_name=MODEL_SIZE_EFFECT, test=MODEL_SIZE_TEST)
+    best = families.loc[families.rho.idxmax()]
+    low, high = float(families.rho_low.max()), float(families.rho_high.max())
+    verdict = verdict_from_interval(low, high, margin, "above")
+    shown = families[families.rho_low > margin]
+    parts = [f"{len(families)} families tested ({int(families.communities.sum())} communities): " + "; ".join(
+        f"{r.model} {r.attribute} rho {r.rho:.2f} [{r.rho_low:.2f} (Holm), {r.rho_high:.2f}] of gain {r.gain:+.3f}"
+        for r in families.sort_values("rho_low", ascending=False).itertuples())]
+    parts.append(f"largest: {best.model} {best.attribute}; shown above {margin:g}: {len(shown)}")
+    family_apart = apart[apart.community == "all"] if len(apart) else apart
+    if len(family_apart):
+        parts.append("families set apart: " + "; ".join(f"{r.model} {r.attribute}: {r.reason}"
+                                                         for r in family_apart.itertuples()))
+    if len(apart) > len(family_apart):
+        parts.append(f"{len(apart) - len(family_apart)} communities set apart (slope not identified)")
+    if communities is not None and len(communities):
+        behind = communities[communities.p_left_behind <= alpha].sort_values("relative_gap", ascending=False)
+        differ = communities[communities.p_differs <= alpha]
+        parts.append(f"left behind by more than {margin:g} of the gain (step-down max-T per family, one-sided "
+                     f"{alpha:g}): {len(behind)}" + (" (" + ", ".join(
+                         f"{r.model} {r.attribute} {r.community} {r.relative_gap:+.2f}"
+                         for r in behind.head(5).itertuples()) + ")" if len(behind) else "")
+                     + f"; differing either way: {len(differ)}")
+    if verdict == "inconclusive" and mde is not None:
+        parts.append(f"on its own design the study {detectable_phrase(mde)}")
+    return Claim(claim="C3", test=MODEL_SIZE_TEST, effect_name=MODEL_SIZE_EFFECT, effect=float(best.rho),
+                 ci_low=low, ci_high=high, verdict=verdict, rule=rule, details="; ".join(parts))
+
+
+def model_size_c3(evaluations: pd.DataFrame, slopes: pd.DataFrame, margin: float, n_boot: int = 1000,
+                  min_sizes: int = 4, families=None) -> Claim:
+    """The whole rule from the standard tables (the notebook's and the calibration's entry point);
+    `families` = a precomputed (spread_table, apart) pair (its bounds do not depend on the margin)."""
+    from .. import model_size, spread
+
+    families, apart = families if families is not None else spread.spread_table(slopes, n_boot)
+    lags = model_size.lag_table(evaluations, min_sizes)
+    communities = spread.left_behind(lags, slopes, model_size.aggregate_weights(evaluations), margin)
+    return evaluate_model_size(families, apart, margin, communities)
+
+
+# ------------------------------------- the former per-community rule (checkpoint grid only)
+
+LAG_SHARE_TEST = ("slope per tenfold of parameters of each community's badness minus its aggregate's (weighted by "
                    "published standard errors), one-sided, Holm across all communities")
 
 
-def evaluate_model_size(lags: pd.DataFrame, threshold: float = 0.05, margin: float = 0.01) -> Claim:
-    """C3 from a model_size.lag_table: with 3-8 sizes per curve no floor is identified, so a community
-    is 'left behind' when its gain per tenfold of parameters is smaller than its aggregate's."""
+def evaluate_lag_share(lags: pd.DataFrame, threshold: float = 0.05, margin: float = 0.01) -> Claim:
+    """The former model-size rule, kept only for the checkpoint grid (token_scaling.evaluate_c3) until
+    the spread rule above is carried to it (issue 17): from a model_size.lag_table, a community is 'left
+    behind' when its gain per tenfold is smaller than its aggregate's, Holm across all communities."""
     rule = (f"per community, slope per tenfold of parameters of (community badness - aggregate badness); 'lags' = "
             f"slope > {margin:g}, 'keeps up' = slope < {margin:g} (one-sided t tests, each by Holm across all "
             f"communities at {(1 - LEVEL) / 2:g}). Share of lagging communities: low = shown to lag, high = 1 - shown "
@@ -170,7 +283,7 @@ def evaluate_model_size(lags: pd.DataFrame, threshold: float = 0.05, margin: flo
     if tested.empty:
         reasons = "; ".join(sorted(set(lags.reason))) if len(lags) else "no community with an aggregate"
         return not_applicable("C3", f"no curve long enough to compare ({reasons})", effect_name=effect_name,
-                              test=MODEL_SIZE_TEST)
+                              test=LAG_SHARE_TEST)
     alpha = (1 - LEVEL) / 2  # two one-sided families, as C4's bounds
     lagging = multipletests(tested.p_lags, alpha=alpha, method="holm")[0]
     keeping = multipletests(tested.p_keeps_up, alpha=alpha, method="holm")[0]
@@ -182,12 +295,13 @@ def evaluate_model_size(lags: pd.DataFrame, threshold: float = 0.05, margin: flo
                "up; strongest: " + "; ".join(
                    f"{r.model} {r.attribute} {r.community}: gap slope {r.gap_slope:+.3f} per tenfold "
                    f"(p = {r.p_lags:.2g})" for r in worst.itertuples()))
-    return Claim(claim="C3", test=MODEL_SIZE_TEST, effect_name=effect_name, effect=share, ci_low=low, ci_high=high,
+    return Claim(claim="C3", test=LAG_SHARE_TEST, effect_name=effect_name, effect=share, ci_low=low, ci_high=high,
                  verdict=verdict_from_interval(low, high, threshold, "above"), rule=rule, details=details)
 
 
 SIZE_POINTS = np.array([0.56e9, 1.1e9, 1.7e9, 3.0e9, 7.1e9])  # BLOOM's five sizes
-SIZE_COMMUNITIES, SIZE_GAIN, SIZE_LAG, SIZE_LAGGING = 11, 0.06, 0.15, 3
+SIZE_COMMUNITIES, SIZE_GAIN, SIZE_MARGIN, SIZE_SPREAD = 11, 0.06, 0.25, 1.0
+SIZE_BOOT = 800  # bootstrap draws in one calibration replicate: the rule's minimum 20 F / 0.025 for F = 1 family
 
 
 def _size_generated(gains: np.ndarray, rng) -> pd.DataFrame:
@@ -213,19 +327,29 @@ def _size_generated(gains: np.ndarray, rng) -> pd.DataFrame:
     return with_aggregates(table)
 
 
-def _size_verdict(table) -> str:
-    from ..model_size import lag_table
+def _spread_gains(relative_spread: float, rng) -> np.ndarray:
+    """Gains per tenfold of SIZE_COMMUNITIES languages whose spread around SIZE_GAIN is relative_spread x
+    SIZE_GAIN (normal, recentred and rescaled so the languages' own spread is exactly that)."""
+    z = rng.standard_normal(SIZE_COMMUNITIES)
+    z = (z - z.mean()) / z.std(ddof=1) if relative_spread > 0 else np.zeros(SIZE_COMMUNITIES)
+    return SIZE_GAIN + relative_spread * SIZE_GAIN * z
 
-    return evaluate_model_size(lag_table(table, min_sizes=4, margin=0.01), threshold=0.05, margin=0.01).verdict
+
+def _size_verdict(table) -> str:
+    from ..model_size import slope_table
+
+    return model_size_c3(table, slope_table(table, 4), SIZE_MARGIN, n_boot=SIZE_BOOT).verdict
 
 
 MODEL_SIZE_CALIBRATION = Calibration(
-    null=lambda rng: _size_generated(np.full(SIZE_COMMUNITIES, SIZE_GAIN), rng),
-    true=lambda rng: _size_generated(np.r_[np.full(SIZE_LAGGING, SIZE_GAIN - SIZE_LAG),
-                                           np.full(SIZE_COMMUNITIES - SIZE_LAGGING, SIZE_GAIN)], rng),
+    null=lambda rng: _size_generated(_spread_gains(SIZE_MARGIN, rng), rng),
+    true=lambda rng: _size_generated(_spread_gains(SIZE_SPREAD, rng), rng),
     verdict=_size_verdict,
-    null_description=(f"{SIZE_COMMUNITIES} languages at BLOOM's 5 sizes, all gaining {SIZE_GAIN} accuracy per tenfold "
-                      "of parameters from levels ~U(0.5, 0.7); item noise from 500-2,000 items per language; model "
-                      "scatter sd 0.003 per size for most languages, 0.03 for about a third"),
-    effect=(f"{SIZE_LAGGING} of {SIZE_COMMUNITIES} languages gain {SIZE_LAG} per tenfold less than the others "
-            f"({SIZE_GAIN - SIZE_LAG:+.2f}), otherwise as the null"))
+    null_description=(f"{SIZE_COMMUNITIES} languages at BLOOM's 5 sizes whose gains per tenfold of parameters spread "
+                      f"by exactly the margin around {SIZE_GAIN} (relative spread {SIZE_MARGIN}: the least "
+                      "favourable null; equal gains is an interior point, reported apart) from levels ~U(0.5, 0.7); "
+                      "item noise from 500-2,000 items per language; model scatter sd 0.003 per size for most "
+                      f"languages, 0.03 for about a third; margin {SIZE_MARGIN}, {SIZE_BOOT} bootstrap draws"),
+    effect=(f"relative spread {SIZE_SPREAD} (gains {SIZE_GAIN} +- {SIZE_SPREAD * SIZE_GAIN:.2f} per tenfold, sd), "
+            "otherwise as the null; the power at other spreads, and on each real study's design, is in "
+            "benchmarks/results/c3_model_size_power.txt"))
