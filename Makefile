@@ -196,11 +196,11 @@ $(KERNEL_CONFIG): etc/ipython/ipython_kernel_config.py | $(ENV)
 	install -D -m 644 $< $@
 
 # ---- checks ----
-## Run the whole test suite (budget: 10 minutes on a quiet 2-core machine; the browser test needs chromium)
+## Run the whole test suite (budget 10 minutes on 2 cores; measured 19.5 min, 2026-12-03; the browser test needs chromium)
 test: $(ENV) $(KERNEL_CONFIG)
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 
-## Run the tests that take seconds (no notebooks, no Make chain, no browser; about 2 minutes on 2 cores)
+## Run the tests that take seconds (no notebooks, no Make chain, no browser; 128 s on 2 cores, 2026-12-03)
 test-fast: $(ENV)
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup -m "not slow"
 
