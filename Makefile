@@ -200,7 +200,7 @@ $(KERNEL_CONFIG): etc/ipython/ipython_kernel_config.py | $(ENV)
 test: $(ENV) $(KERNEL_CONFIG)
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 
-## Run the tests that take seconds (no notebooks, no Make chain, no browser; 128 s on 2 cores, 2026-12-03)
+## Run the tests that take seconds (no notebooks, no Make chain, no browser; 128-195 s on 2 cores, 2026-12-03)
 test-fast: $(ENV)
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup -m "not slow"
 
