@@ -139,6 +139,16 @@ def metric_pairs(slopes: pd.DataFrame) -> pd.DataFrame:
     return table[counts >= 2].reset_index(drop=True)
 
 
+def _community_weights(aggregate: pd.DataFrame, others: pd.DataFrame) -> pd.Series:
+    """Each community's weight in its aggregate (index: community): 1/k over the k communities measured
+    at every size for a computed equal-weight mean, the share of items for a published overall score."""
+    derived = bool(aggregate["derived"].all()) if "derived" in aggregate else False
+    complete = others.groupby("community").scale.nunique() == others.scale.nunique()
+    items = others.groupby("community").n_eval.median()
+    return (pd.Series(1 / complete.sum(), index=complete.index).where(complete, 0.0) if derived
+            else items / items.sum())
+
+
 def lag_table(evaluations: pd.DataFrame, min_sizes: int = 4, margin: float = 0.01) -> pd.DataFrame:
     """Per community of each model x attribute x metric with an aggregate: the slope per tenfold of
     (community badness - aggregate badness). Positive: the community gains less than the aggregate.
@@ -152,11 +162,7 @@ def lag_table(evaluations: pd.DataFrame, min_sizes: int = 4, margin: float = 0.0
         others = group[group.community != AGGREGATE]
         if aggregate.empty:
             continue
-        derived = bool(aggregate["derived"].all()) if "derived" in aggregate else False
-        complete = others.groupby("community").scale.nunique() == others.scale.nunique()
-        items = others.groupby("community").n_eval.median()
-        weight = (pd.Series(1 / complete.sum(), index=complete.index).where(complete, 0.0) if derived
-                  else items / items.sum())
+        weight = _community_weights(aggregate, others)
         for community, curve in others.groupby("community", sort=True):
             curve = curve.set_index("scale").sort_index()
             row = dict(model=model, attribute=attribute, metric=metric, community=community, sizes=len(curve),
@@ -313,11 +319,7 @@ def aggregate_weights(evaluations: pd.DataFrame) -> pd.DataFrame:
         others = group[group.community != AGGREGATE]
         if aggregate.empty or others.empty:
             continue
-        derived = bool(aggregate["derived"].all()) if "derived" in aggregate else False
-        complete = others.groupby("community").scale.nunique() == others.scale.nunique()
-        items = others.groupby("community").n_eval.median()
-        weight = (pd.Series(1 / complete.sum(), index=complete.index).where(complete, 0.0) if derived
-                  else items / items.sum())
+        weight = _community_weights(aggregate, others)
         rows.append(pd.DataFrame({"model": model, "attribute": attribute, "metric": metric,
                                   "community": weight.index, "weight": weight.to_numpy(float)}))
     columns = ["model", "attribute", "metric", "community", "weight"]
