@@ -45,7 +45,7 @@ import seaborn as sns
 from IPython.display import display
 
 from community_scaling.safe_markdown import Markdown
-from community_scaling import downloads, llm_results, model_size
+from community_scaling import llm_results, model_size
 
 published = run.study["published"]
 if published["caveat"]:
@@ -57,8 +57,7 @@ if published["caveat"]:
 # %%
 names = llm_results.files(published["source"], published["families"] or None)
 raw = llm_results.load(published["source"], published["families"] or None)
-sources = pd.DataFrame([{"file": name, "url": downloads.REGISTRY[name][0], "sha256": downloads.REGISTRY[name][1]}
-                        for name in names])
+sources = llm_results.registered_sources(names)
 run.save_table(sources, "sources")
 display(Markdown(f"{len(names)} files, {len(raw):,} published values, every file's sha256 checked."))
 sources.head()

@@ -445,6 +445,12 @@ def files(source: str, families: str | Iterable[str] | None = None) -> list[str]
     return sorted(name for name, model in _source_files(source).items() if cards[model] in wanted)
 
 
+def registered_sources(names: Iterable[str]) -> pd.DataFrame:
+    """The registry's URL and sha256 of each file name (columns file, url, sha256), for a study's sources table."""
+    return pd.DataFrame([{"file": name, "url": downloads.REGISTRY[name][0], "sha256": downloads.REGISTRY[name][1]}
+                         for name in names], columns=["file", "url", "sha256"])
+
+
 def load(source: str, families: str | Iterable[str] | None = None, cache: str | Path | None = None) -> pd.DataFrame:
     """One tidy table of `source`'s published results, each file fetched with its checksum.
 
