@@ -105,8 +105,10 @@ else:
 # with floor predict the larger sizes better than the flat last value and a
 # power law without floor? Each family x task aggregate is a curve; its
 # intervals come from draws of the published values (one run per size, so a
-# plain percentile interval). With 5 sizes over 3.7 doublings, holding out 3
-# doublings leaves one size to fit: a study file may hold out fewer.
+# plain percentile interval). A family with few sizes may keep too few below
+# the held-out range to fit: a study file may hold out fewer doublings. C1's
+# details in the ledger name each curve's largest fitted size and how many sizes
+# are held out.
 
 # %%
 # errors only (accuracy, bits per byte): a stereotype share is not an error that should fall to a floor

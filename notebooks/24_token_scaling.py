@@ -28,8 +28,8 @@
 # by the scatter between checkpoints. The checkpoints of one run share one
 # learning-rate schedule: an early checkpoint is not a model trained to
 # completion on that many tokens, so the tokens axis describes one run's
-# progress (the Chinchilla design trains separate runs). MMLU sits near chance
-# (0.25) at these sizes. C2 and C5 are not applicable (reasons below).
+# progress (the Chinchilla design trains separate runs). Chance on MMLU is 0.25
+# (four choices); the figures show how far above it each size comes. C2 and C5 are not applicable (reasons below).
 
 # %% tags=["parameters"]
 study = "pythia_grid"
