@@ -6,8 +6,11 @@ site, come from `make snapshot` into benchmarks/results/screenshots/."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from community_scaling import site_check
 from community_scaling.site_check import INSTALL_HINT, Chromium, check_site, find_chromium
 
 needs_browser = pytest.mark.skipif(find_chromium() is None, reason=INSTALL_HINT)
@@ -64,3 +67,37 @@ def test_browser_check_catches_broken_pages(tmp_path, browser):
     assert [p for p in report.broken_links if "missing.html" in p]
     assert report.absolute_links and report.broken_images
     assert any("undefinedFunction" in e for e in report.console_errors)
+
+
+@needs_browser
+def test_the_browser_leaves_no_process_or_profile_behind():
+    """Closing ends Chromium's whole process group and removes its profile."""
+    with Chromium() as chromium:
+        chromium.visit("about:blank")
+        profile, group = chromium._profile, chromium._process.pid
+        assert profile.is_dir()
+    assert not profile.exists()
+    assert not _live_members(group)
+
+
+def test_a_profile_that_cannot_be_removed_is_a_warning_not_an_error(tmp_path, monkeypatch):
+    """A browser helper still writing into its profile once failed CI at teardown; now it is named and left."""
+    profile = tmp_path / "profile"
+    (profile / "Default").mkdir(parents=True)
+    monkeypatch.setattr(site_check.shutil, "rmtree", lambda *args, **kwargs: None)
+    with pytest.warns(UserWarning, match=str(profile)):
+        site_check.remove_profile(profile, attempts=2)
+    assert profile.is_dir()
+
+
+def _live_members(group: int) -> list[int]:
+    """Processes of a process group that still run (zombies, waiting for init to reap them, cannot write)."""
+    live = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while being read
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            live.append(int(stat.parent.name))
+    return live

@@ -15,10 +15,12 @@ import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -39,6 +41,17 @@ def find_chromium() -> str | None:
     if named:
         return named if Path(named).exists() else shutil.which(named)
     return next(filter(None, map(shutil.which, BROWSERS)), None)
+
+
+def remove_profile(profile: Path, attempts: int = 5) -> None:
+    """Remove a browser profile; a helper still flushing into it gets a moment, and a profile that
+    cannot be removed is left in the temporary folder with a warning instead of failing the check."""
+    for attempt in range(attempts):
+        shutil.rmtree(profile, ignore_errors=True)
+        if not profile.exists():
+            return
+        time.sleep(0.2 * (attempt + 1))
+    warnings.warn(f"could not remove the browser profile {profile}; it is left in the temporary folder")
 
 
 @dataclass
@@ -64,16 +77,17 @@ class Chromium:
     def __enter__(self) -> "Chromium":
         import websocket  # websocket-client
 
-        self._profile = tempfile.TemporaryDirectory(prefix="site-check-")
+        self._profile = Path(tempfile.mkdtemp(prefix="site-check-"))
         args = [self.executable, "--headless=new", "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
-                f"--user-data-dir={self._profile.name}", "--no-first-run", "--no-default-browser-check",
+                f"--user-data-dir={self._profile}", "--no-first-run", "--no-default-browser-check",
                 "--disable-gpu", "--disable-extensions", "--hide-scrollbars",
                 "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
                 "about:blank"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox (CI runs as root)
-        self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        port_file = Path(self._profile.name) / "DevToolsActivePort"
+        self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         start_new_session=True)  # its own group, ended as one in __exit__
+        port_file = self._profile / "DevToolsActivePort"
         deadline = time.monotonic() + self.timeout
         while not port_file.exists() or len(port_file.read_text().split()) < 2:
             if self._process.poll() is not None or time.monotonic() > deadline:
@@ -92,15 +106,28 @@ class Chromium:
         return self
 
     def __exit__(self, *exc):
+        # Ask the browser to close (it flushes its profile), then end its whole process group: Chromium's
+        # helper processes can outlive the main one and keep writing into the profile being removed.
         if getattr(self, "_socket", None):
+            try:
+                self._socket.send(json.dumps({"id": next(self._ids), "method": "Browser.close"}))
+            except Exception:  # the browser may already be gone; closing is best effort
+                pass
             self._socket.close()
-        self._process.terminate()
         try:
-            self._process.wait(timeout=10)
+            self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._profile.cleanup()
+            pass
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self._process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                continue
+        remove_profile(self._profile)
 
     def _send(self, method: str, session: bool = False, **params) -> dict:
         message = {"id": next(self._ids), "method": method, "params": params}
