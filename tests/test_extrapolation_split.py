@@ -92,7 +92,8 @@ def test_kept_per_curve_scores_reproduce_and_give_the_reported_decision():
     fresh = eb.evaluate(forms=("average", "chosen", "paper_M4"), curves=SUBSET, cache=SHARED_DATA)
     merged = fresh.merge(kept, on=["curve", "estimator"], suffixes=("", "_kept"))
     assert len(merged) == 9
-    assert np.allclose(merged.rmse, merged.rmse_kept, rtol=1e-6)
+    # to 1e-4: on another CPU the optimizer's last steps differ (relative 2e-6 seen on AMD EPYC)
+    assert np.allclose(merged.rmse, merged.rmse_kept, rtol=1e-4, atol=0)
     decision = es.held_out_choice(kept, eb.OURS, "paper_M4")
     # the numbers README.md quotes ("Scaling-law statistics a referee can check")
     assert decision["chosen"] == "average" and decision["adopt"]
