@@ -67,9 +67,9 @@ display(Markdown(f"{len(datasheet):,} curves on {datasheet.dataset.nunique()} da
 #
 # On each curve (error, outer-seed means), the power law with floor is fitted
 # on the sizes up to n_max / 2^d (d = `fits.extrapolation_doublings`) and must
-# predict every larger size better than the flat last value and than a power
-# law without floor (the census study's test, `scaling_fits.baselines`), its
-# interval from resampling the curve's outer seeds. A curve is *won* when the
+# predict every larger size better than the flat last value and than an
+# exponential saturation (the census study's test, `scaling_fits.alternatives`),
+# its interval from the jackknife over the curve's outer seeds. A curve is *won* when the
 # interval lies above 0, *lost* when at or below 0.
 
 # %%
@@ -89,13 +89,13 @@ testable = margins[margins.outcome != ""]
 fig, ax = plt.subplots(figsize=(7, 3.2))
 clipped = testable.assign(margin=testable.margin.clip(-0.5, 0.5))
 sns.histplot(data=clipped, x="margin", hue="outcome", bins=60, multiple="stack", ax=ax,
-             hue_order=["power law", "undecided", "baseline"])
+             hue_order=["power law", "undecided", "alternative"])
 ax.axvline(0, color="k", lw=0.8)
-ax.set_xlabel("held-out log-RMSE margin of the power law with floor over the better baseline (clipped at ±0.5)")
+ax.set_xlabel("held-out log-RMSE margin of the power law with floor over the better alternative (clipped at ±0.5)")
 ax.set_ylabel("curves")
 run.save_figure(fig, "42_extrapolation_margins", caption=(
     f"Held-out extrapolation margin of each of {len(testable):,} LCDB curves (above 0: the power law with floor "
-    "predicts the larger sizes better than both the flat last value and a power law without floor), coloured by "
+    "predicts the larger sizes better than both the flat last value and an exponential saturation), coloured by "
     "whether the curve's interval over outer seeds decides it. Look at how much of the mass is undecided, and on "
     "which side of 0 the decided curves fall."))
 

@@ -6,8 +6,8 @@ training pool) is the independent replicate of a curve: inner seeds share its te
 values are first averaged over inner seeds (seed_means). Intervals over datasets resample
 datasets with replacement (dataset_bootstrap), keeping all the curves of a drawn dataset.
 
-- C1: extrapolation_table, the power law with floor against the flat last value and the power
-  law without floor (scaling_fits.baselines) on each curve, per-curve interval over outer seeds.
+- C1: extrapolation_table, the power law with floor against the flat last value and an
+  exponential saturation (scaling_fits.alternatives) on each curve, per-curve interval over outer seeds.
 - C4: trend_table and disagreement_table, slope per doubling of each metric over the upper half
   of a curve's sizes, one slope per outer seed, and an intersection-union test of opposite trends.
 - C6: curvature_table, the curvature 2c of log error in log2 training time per curve
@@ -24,7 +24,7 @@ from scipy import stats
 
 from .diminishing_returns import curvature
 from .io import InputError
-from .scaling_fits.baselines import extrapolation_margin
+from .scaling_fits.alternatives import extrapolation_margin
 from .small_models import majority_excess
 
 CURVE = ["dataset", "learner"]
@@ -76,9 +76,9 @@ def dataset_bootstrap(frame: pd.DataFrame, statistic, n_boot: int, seed: int = 0
 
 def extrapolation_table(table: pd.DataFrame, doublings: float = 3.0, n_boot: int = 50, metric: str = "error",
                         level: float = 0.95) -> pd.DataFrame:
-    """The held-out extrapolation margin (baselines.extrapolation_margin) of every curve, from its
+    """The held-out extrapolation margin (alternatives.extrapolation_margin) of every curve, from its
     outer-seed means. Columns: dataset, learner, sizes, margin, margin_ci_low, margin_ci_high,
-    margin_flat, margin_power_law, outcome ('power law' when the interval lies above 0, 'baseline'
+    margin_flat, margin_saturation, margin_power_law, outcome ('power law' when the interval lies above 0, 'alternative'
     when at or below 0, 'undecided' otherwise, '' when not testable), reason."""
     means = seed_means(table, metric)
     rows = []
@@ -88,14 +88,14 @@ def extrapolation_table(table: pd.DataFrame, doublings: float = 3.0, n_boot: int
             r = extrapolation_margin(g.train_size.to_numpy(float), g.value.to_numpy(float), g.outer_seed.to_numpy(),
                                      doublings, n_boot=n_boot, level=level)
             row.update({k: r[k] for k in ("margin", "margin_ci_low", "margin_ci_high", "margin_flat",
-                                          "margin_power_law")})
+                                          "margin_saturation", "margin_power_law")})
         except (InputError, RuntimeError) as exc:
             row.update(margin=np.nan, margin_ci_low=np.nan, margin_ci_high=np.nan, margin_flat=np.nan,
-                       margin_power_law=np.nan, reason=str(exc).split(";")[0])
+                       margin_saturation=np.nan, margin_power_law=np.nan, reason=str(exc).split(";")[0])
         rows.append(row)
     out = pd.DataFrame(rows)
     out["outcome"] = np.select([out.margin_ci_low > 0, out.margin_ci_high <= 0, out.margin.notna()],
-                               ["power law", "baseline", "undecided"], "")
+                               ["power law", "alternative", "undecided"], "")
     return out
 
 

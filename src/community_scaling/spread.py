@@ -340,13 +340,6 @@ def power_curve(slopes: pd.DataFrame, margin: float, spreads=np.round(np.arange(
 def minimum_detectable(power: pd.DataFrame, target: float = 0.8) -> float:
     """The smallest relative spread detected with `target` power (linear interpolation of the curve
     above the margin); inf when the curve never reaches it."""
-    if power.empty:
-        return np.nan
-    p, x = power.power.to_numpy(), power.relative_spread.to_numpy()
-    reached = np.nonzero(p >= target)[0]
-    if not len(reached):
-        return np.inf
-    i = reached[0]
-    if i == 0:
-        return float(x[0])
-    return float(np.interp(target, [p[i - 1], p[i]], [x[i - 1], x[i]]))
+    from .claims._calibration import detectable_effect
+
+    return np.nan if power.empty else detectable_effect(power.relative_spread, power.power, target)

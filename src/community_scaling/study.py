@@ -289,8 +289,8 @@ SCHEMA: dict[str, dict[str, Spec]] = {
         "trend_tolerance": Spec(NUMBER, 0.02, _positive),
         "extrapolation_doublings": Spec(NUMBER, 3.0, _positive,
                                         "C1: the power law is fitted on sizes n <= n_max / 2^this and must predict "
-                                        "every larger size better than the baselines (flat last value; power law "
-                                        "without floor)"),
+                                        "every larger size better than laws that are not power laws (flat last value; "
+                                        "exponential saturation)"),
         "not_following_share": Spec(NUMBER, 0.05, _fraction,
                                     "C3 is supported when the share of communities shown to improve more slowly "
                                     "than the aggregate (exponent of the excess error, one-sided, Holm) is above this"),

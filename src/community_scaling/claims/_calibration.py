@@ -47,3 +47,16 @@ def calibrate(claim: str, calibration: Calibration, n_rep: int = 200, seed: int 
         row.update({name: hits / total, f"{name}_low": low, f"{name}_high": high})
     row["passes"] = bool(row["false_positive_rate"] <= MAX_FALSE_POSITIVE_RATE and row["power"] >= MIN_POWER)
     return row
+
+
+def detectable_effect(effects, power, target: float = MIN_POWER) -> float:
+    """The smallest effect of a power curve detected with `target` power (linear interpolation between
+    the grid's effects, in increasing order); inf when the curve never reaches it."""
+    x, p = np.asarray(effects, float), np.asarray(power, float)
+    if not x.size:
+        return np.nan
+    reached = np.nonzero(p >= target)[0]
+    if not len(reached):
+        return np.inf
+    i = reached[0]
+    return float(x[0]) if i == 0 else float(np.interp(target, [p[i - 1], p[i]], [x[i - 1], x[i]]))

@@ -4,7 +4,7 @@ extrapolation-based form choice, per-community trend labels and slope heterogene
 Modules: forms (the curves), fitting (one robust fit), resampling (seed draws, test-row
 replicates, intervals: shared by every analysis), bootstrap, extrapolation (and form choice),
 trends, heterogeneity, floors, rolf (Rolf et al. 2021), table (the input contract),
-baselines (C1: the law against simple baselines), exponents (C3: excess-error exponents),
+alternatives (C1: the law against laws that are not power laws), exponents (C3: excess-error exponents),
 all_curves (fit_all), synthetic (known-answer data).
 
 Conventions. Error e (lower is better) against training-set size n > 0.
@@ -26,7 +26,7 @@ the coverage of both.
 from __future__ import annotations
 
 from .all_curves import FitAllResult, fit_all
-from .baselines import BASELINES, MARGIN_RULE, aggregate_margins, extrapolation_margin, split_sizes
+from .alternatives import ALTERNATIVES, MARGIN_RULE, aggregate_margins, extrapolation_margin, split_sizes
 from .bootstrap import BootstrapResult, bootstrap_fit
 from .exponents import GAP_RULE, community_exponents, exponent_samples, profile_fit
 from .extrapolation import (CHOICE_RULE, ExtrapolationResult, FormChoice, average_prediction, choose_form,
@@ -44,7 +44,7 @@ from .table import (AGGREGATE, ERROR_RATES, KEY, REPLICATE_COLUMNS, TABLE_COLUMN
 from .trends import TREND_RULE, SlopeSamples, TrendResult, classify_trend, upper_half_slope, upper_sizes
 
 __all__ = [
-    "AGGREGATE", "BASELINES", "GAP_RULE", "MARGIN_RULE", "BROKEN_POWER_LAW", "CHOICE_RULE", "DEFAULT_FORMS", "ERROR_RATES", "FLOOR_RULE", "FORMS",
+    "AGGREGATE", "ALTERNATIVES", "GAP_RULE", "MARGIN_RULE", "BROKEN_POWER_LAW", "CHOICE_RULE", "DEFAULT_FORMS", "ERROR_RATES", "FLOOR_RULE", "FORMS",
     "HUBER_K", "INTERVALS", "KEY", "LOOSE", "M4", "MAX_NFEV", "MIN_F_SCALE", "POWER_LAW_FLOOR",
     "REPLICATE_COLUMNS", "ROLF_PARAMS", "TABLE_COLUMNS", "TIGHT", "TREND_RULE",
     "BootstrapResult", "Context", "ExtrapolationResult", "FitAllResult", "FitResult", "Form", "FormChoice",

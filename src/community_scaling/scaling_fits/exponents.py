@@ -28,12 +28,12 @@ GAP_RULE = ("gap = aggregate exponent minus the community's (positive: its exces
             "with the upper end of its widened 95% resample interval")
 
 
-def profile_fit(n, values, weights):
-    """Power law with floor e_inf + b n^-c per row of `values`/`weights` (R, P: rows are resamples,
-    weight 0 drops a point). Returns arrays c, e_inf, b of length R."""
+def floor_profile(values, weights, z):
+    """For each row of `values`/`weights` (R, P) and each basis row of `z` (G, P), the least squares
+    (a >= 0, b >= 0) of a + b z on relative residuals (e - model)/e, in closed form. Returns a, b
+    and the sum of squares, each (R, G)."""
     safe = np.where(weights > 0, values, 1.0)
     omega = weights / safe ** 2
-    z = n[None, :] ** -C_GRID[:, None]  # (C, P)
     s0, t0 = omega.sum(1)[:, None], (omega * safe).sum(1)[:, None]
     s1, s2 = omega @ z.T, omega @ (z * z).T
     t1 = (omega * safe) @ z.T
@@ -47,7 +47,13 @@ def profile_fit(n, values, weights):
         neg_b = ~(b >= 0)
         a, b = np.where(neg_b, np.broadcast_to(t0 / s0, a.shape), a), np.where(neg_b, 0.0, b)
     sse = q - 2 * a * t0 - 2 * b * t1 + a * a * s0 + 2 * a * b * s1 + b * b * s2
-    sse = np.where(np.isfinite(sse), sse, np.inf)
+    return a, b, np.where(np.isfinite(sse), sse, np.inf)
+
+
+def profile_fit(n, values, weights):
+    """Power law with floor e_inf + b n^-c per row of `values`/`weights` (R, P: rows are resamples,
+    weight 0 drops a point). Returns arrays c, e_inf, b of length R."""
+    a, b, sse = floor_profile(values, weights, n[None, :] ** -C_GRID[:, None])
     k = np.argmin(sse, axis=1)
     rows = np.arange(len(k))
     kk = np.clip(k, 1, C_GRID.size - 2)
