@@ -102,10 +102,11 @@ else:
 # ## C1: does the aggregate follow a power law that extrapolates?
 #
 # The rule is the sweep's: fitted on sizes up to n_max / 2^d, does the power law
-# with floor predict the larger sizes better than the flat last value and a
-# power law without floor? Each family x task aggregate is a curve; its
-# intervals come from draws of the published values (one run per size, so a
-# plain percentile interval). A family with few sizes may keep too few below
+# with floor (its floor may be 0) predict the larger sizes better than laws
+# that are not power laws, the flat last value and an exponential saturation?
+# Each family x task aggregate is a curve; its intervals come from draws of the
+# published values (one run per size: no seed part, a normal interval on the
+# draws' variance). A family with few sizes may keep too few below
 # the held-out range to fit: a study file may hold out fewer doublings. C1's
 # details in the ledger name each curve's largest fitted size and how many sizes
 # are held out.

@@ -100,7 +100,7 @@ run.save_figure(grid.figure, "24_token_slopes", caption=(
 # Within one size, training compute is proportional to tokens, so each size x
 # task aggregate is a curve over its checkpoints; the rule is the sweep's (fitted
 # on compute up to the largest / 2^d, does the power law with floor predict the
-# rest better than the flat last value and a power law without floor?), with
+# rest better than the flat last value and an exponential saturation?), with
 # intervals from draws of the published values.
 
 # %%
