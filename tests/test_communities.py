@@ -10,7 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import hypergeom
+from scipy.stats import binom, hypergeom
 
 from community_scaling.communities import (
     chao1, community_summary, expected_richness, first_evaluable_n, heaps_fit,
@@ -19,6 +19,7 @@ from community_scaling.communities import (
 from community_scaling.io import InputError
 from community_scaling.claims.c2_more_communities import evaluate as claim_c2
 from community_scaling.communities import source_growth
+from community_scaling.growth_beyond_sampling import _gains
 
 
 def brute_force_richness(labels: list, n: int) -> float:
@@ -186,16 +187,37 @@ def test_source_growth_counts_known_answers():
         source_growth(groups, source, 100, order=["a"])
 
 
+def test_same_kind_gain_is_the_binomial_expectation():
+    # S: x 90 and y 90 of 180 rows; the new source: 20 rows, all z; min_count 100
+    counts = np.array([[[90, 90, 0], [0, 0, 20]]])
+    expected = 2 * binom.sf(9, 20, 0.5)  # x or y reaches 100 when it gets >= 10 of 20 same-kind rows
+    assert _gains(counts, np.array([0, 1]), 100)[0] == pytest.approx(0 - expected)  # z (20) reaches nothing
+    counts = np.array([[[90, 90, 0], [0, 0, 120]]])  # now z arrives with 120 members
+    assert _gains(counts, np.array([0, 1]), 100)[0] == pytest.approx(1 - 2 * binom.sf(-21, 120, 0.5))
+
+
 def test_claim_c2_can_fail_and_is_not_applicable_without_sources():
     rng = np.random.default_rng(0)
     same = pd.DataFrame({"g": rng.choice(list("abc"), 3000)})
     source = pd.Series(np.repeat(["s1", "s2", "s3"], 1000))
-    flat = claim_c2(same, source, min_count=100, draws=50)
-    assert flat.verdict == "not supported" and flat.effect == 0 and flat.ci_high == 0
-    grows = claim_c2(same.assign(g=same.g.where(source != "s3", "d")), source, min_count=100, draws=50)
-    assert grows.verdict == "supported" and grows.ci_low > 0
+    flat = claim_c2(same, source, min_count=100, draws=50, permutations=50)
+    assert flat.verdict == "not supported" and abs(flat.effect) < 0.5 and flat.ci_high < 1, flat.details
+    grows = claim_c2(same.assign(g=same.g.where(source != "s3", "d")), source, min_count=100, draws=50,
+                     permutations=50)
+    assert grows.verdict == "supported" and grows.ci_low > 0, grows.details
     identity = claim_c2(None, None, min_count=100)
     assert identity.verdict == "not applicable" and "sampling identity" in identity.rule
+
+
+def test_claim_c2_does_not_count_growth_that_sampling_alone_brings():
+    """Rare communities (about 40 rows a source) reach 100 only when sources pool: richness grows source by
+    source (the old rule's 'supported'), yet as many rows of the same kind would bring them too."""
+    rng = np.random.default_rng(4)
+    groups = pd.DataFrame({"g": rng.choice(["x", "y", "r1", "r2"], 3 * 380, p=np.array([150, 150, 40, 40]) / 380)})
+    source = pd.Series(np.repeat(["s1", "s2", "s3"], 380))
+    assert source_growth(groups, source, 100, draws=0).increase.set_index("attribute").increase["g"] >= 1
+    claim = claim_c2(groups, source, min_count=100, draws=50, permutations=50)
+    assert claim.verdict != "supported" and "permutation p" in claim.details
 
 
 # ---------------------------------------------------------------- bad input
