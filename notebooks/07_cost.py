@@ -112,15 +112,22 @@ run.save_figure(fig, "07_loss_vs_compute", caption=(
 # %% [markdown]
 # ## C6: does the gain per doubling of compute shrink?
 #
-# Per curve, log loss is fitted as a quadratic in log2 compute; 2c is how much
-# the gain per doubling shrinks per doubling (> 0: diminishing returns; 0: a
-# pure power law, the same share of loss removed by every doubling).
+# Per curve, the loss is fitted as a quadratic in log2 compute; 2c is how much
+# the loss gained per doubling shrinks per doubling (> 0: each equal gain costs
+# multiplicatively more compute, the papers' claim). Second, the same on log
+# loss: there a pure power law (the same share of loss removed by every
+# doubling) has 2c = 0, so 2c > 0 means returns diminish faster than a power
+# law's.
 
 # %%
 curvature = curvature_table(declared.configs, declared.point, declared.boot, config["skip_smallest"],
-                            claims.LEVEL)
+                            claims.LEVEL, scale="linear")
 run.save_table(curvature, "curvature")
-curvature.round(4)
+curvature_log = curvature_table(declared.configs, declared.point, declared.boot, config["skip_smallest"],
+                                claims.LEVEL, scale="log")
+run.save_table(curvature_log, "curvature_log")
+display(curvature.round(4))
+curvature_log.round(4)
 
 # %% [markdown]
 # ## C7: the cheapest small configuration within the margin, per community

@@ -223,7 +223,9 @@ if whole.metric.nunique() > 1:
 #
 # Compute is training FLOPs, 6 x parameters x tokens, or the source's own
 # (a model without a comparable token count is left out, and named). C6 reads
-# the curvature of log loss in log2 compute along each family with at least
+# the curvature of the loss in log2 compute (whether each equal gain costs
+# multiplicatively more compute; of log loss, whether returns diminish faster
+# than a power law's, as a second result) along each family with at least
 # `published.compute_min_models` such models (and, when `published.compute_curves`
 # says so, along one curve of every model of every family ordered by compute);
 # C7 asks whether the best model with at most `cost.small_share` of the
@@ -302,7 +304,7 @@ if not reason:
 # %%
 if not reason and not c6_draws.configs.empty:
     by_group = pd.concat([diminishing_returns.curvature_table(c6_draws.configs, c6_draws.point, c6_draws.boot,
-                                                              cost["skip_smallest"], group=k).assign(
+                                                              cost["skip_smallest"], group=k, scale="linear").assign(
         attribute=target.attribute, community=target.community) for k, target in enumerate(
             c6_draws.targets.itertuples())], ignore_index=True)
 else:

@@ -175,8 +175,8 @@ display(whole.pivot_table(index="model", columns="attribute", values="slope_per_
 # ## C6 and C7: what each doubling of compute buys, and what a cheap checkpoint serves
 #
 # A configuration is a checkpoint; its compute 6 x parameters x its tokens. C6
-# reads the curvature of log error in log2 compute along each model size's
-# checkpoints; C7 chooses, on everyone's error (the equal-weight mean over the
+# reads the curvature of the error in log2 compute along each model size's
+# checkpoints (of log error as a second result); C7 chooses, on everyone's error (the equal-weight mean over the
 # 57 MMLU subjects and 8 general benchmarks), the best checkpoint and the best
 # one with at most `cost.small_share` of the largest compute, over the whole
 # grid. A cheap checkpoint of a large model is a model stopped part-way through

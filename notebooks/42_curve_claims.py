@@ -143,8 +143,9 @@ run.save_figure(fig, "42_metric_disagreement", caption=(
 #
 # Compute here is LCDB's measured training time (the fit only, in seconds, on
 # whatever machine ran it: noisy, and at the smallest sizes mostly fixed
-# overhead). Per curve, 2c of log mean error fitted quadratically in log2 of
-# the median training time: a pure power law of time has 2c = 0.
+# overhead). Per curve, 2c of mean error fitted quadratically in log2 of the
+# median training time: a steady error gain per doubling has 2c = 0, and
+# 2c > 0 means each equal gain costs multiplicatively more time.
 
 # %%
 skips = [cost["skip_smallest"], 2, 4, 8]
@@ -161,14 +162,14 @@ display(Markdown(claims.summary_line(c6_claim) + f"\n\n{c6_claim.details}\n\nGri
 fig, ax = plt.subplots(figsize=(7, 3.6))
 shown = curvatures[np.isfinite(curvatures.curvature)]
 order = shown.groupby("learner").curvature.median().sort_values().index
-sns.boxplot(data=shown.assign(curvature=shown.curvature.clip(-0.5, 0.5)), x="curvature", y="learner",
+sns.boxplot(data=shown.assign(curvature=shown.curvature.clip(-0.05, 0.05)), x="curvature", y="learner",
             order=order, fliersize=1, ax=ax)
 ax.axvline(0, color="k", lw=0.8)
-ax.set_xlabel("2c: shrinkage of the log-error gain per doubling of training time (clipped at ±0.5)")
+ax.set_xlabel("2c: shrinkage of the error gained per doubling of training time (clipped at ±0.05)")
 run.save_figure(fig, "42_compute_curvature", caption=(
-    "Curvature 2c of log error in log2 training time for each LCDB curve, by learner (boxes over datasets). "
-    "Above 0: each doubling of training time buys less than the one before (diminishing returns); 0: a pure "
-    "power law of compute. Look at where the boxes sit relative to 0, learner by learner."))
+    "Curvature 2c of error in log2 training time for each LCDB curve, by learner (boxes over datasets). "
+    "Above 0: each doubling of training time buys less than the one before (diminishing returns); 0: the same "
+    "error bought by every doubling. Look at where the boxes sit relative to 0, learner by learner."))
 
 # %% [markdown]
 # ## C7: does a cheap configuration serve most tasks?

@@ -91,6 +91,8 @@ def test_c1_power_curve_copies_the_design_and_rises_with_the_remaining_gain():
     assert power.power.iloc[0] <= 0.2 and power.power.iloc[-1] >= 0.9 and power.power.is_monotonic_increasing
     mde = c1.minimum_detectable(power)
     assert 1e-4 < mde < 0.05 and f"{mde:.2g}" in c1.detectable_phrase(mde)
+    short = c1.power_curve(table[table.scale <= 4000], replicates[replicates.scale <= 4000], n_sim=2)
+    assert short.empty and np.isnan(c1.minimum_detectable(short))  # too few sizes to hold 3 doublings out
 
 
 def _one_model(curves: dict, n_eval: dict, seeds=5, sd=0.01, rng=0) -> pd.DataFrame:

@@ -51,6 +51,12 @@ def test_curvature_known_answers():
     assert curvature(t, np.exp(1 - 0.2 * t)) == pytest.approx(0, abs=1e-9)  # pure power law: no curvature
     assert curvature(t, np.exp(1 - 0.2 * t + 0.05 * t ** 2)) == pytest.approx(0.1)
     assert curvature(t, synthetic_compute.saturating(t)) > 0
+    # on the loss itself (the papers' claim): a steady gain per doubling has none, a power law has some
+    assert curvature(t, 0.3 - 0.02 * t, "linear") == pytest.approx(0, abs=1e-12)
+    assert curvature(t, 0.3 - 0.02 * t + 0.05 * t ** 2, "linear") == pytest.approx(0.1)
+    assert curvature(t, synthetic_compute.power_law(t), "linear") > 0
+    with pytest.raises(InputError, match="scale must be one of"):
+        curvature(t, t, "sqrt")
 
 
 def _draws(point: np.ndarray, operations, trivial, n_boot: int = 20) -> dict[str, LossDraws]:
@@ -93,10 +99,19 @@ def test_claim_c6_on_known_curves():
     saturating = c6.evaluate(synthetic_compute.compute_curves(np.random.default_rng(1), synthetic_compute.saturating,
                                                               synthetic_compute.saturating))
     assert saturating.verdict == "supported" and saturating.effect > 0
-    accelerating = functools.partial(synthetic_compute.saturating, floor=-0.05)  # log curve bends down: no
-    flat = c6.evaluate(synthetic_compute.compute_curves(np.random.default_rng(1), accelerating,
-                                                        synthetic_compute.saturating))
-    assert flat.verdict != "supported"
+    # error gains shrink (the claim holds), yet log error bends down: not beyond a power law on that curve
+    accelerating = functools.partial(synthetic_compute.saturating, floor=-0.05)
+    bends_down = c6.evaluate(synthetic_compute.compute_curves(np.random.default_rng(1), accelerating,
+                                                              synthetic_compute.saturating))
+    assert "faster than a power law's (2c of log error): shown on every curve" not in bends_down.details
+    steady = c6.evaluate(synthetic_compute.compute_curves(np.random.default_rng(1), synthetic_compute.constant_gain,
+                                                          synthetic_compute.constant_gain))
+    assert steady.verdict != "supported"
+    # a pure power law: each equal gain costs more compute (supported), yet it does not bend beyond a power law
+    power = c6.evaluate(synthetic_compute.compute_curves(np.random.default_rng(1), synthetic_compute.power_law,
+                                                         synthetic_compute.power_law))
+    assert power.verdict == "supported" and "faster than a power law's (2c of log error): shown not to" in power.details \
+        or "faster than a power law's (2c of log error): not shown either way" in power.details, power.details
     short = c6.evaluate(synthetic_compute.compute_curves(np.random.default_rng(1), synthetic_compute.power_law,
                                                          synthetic_compute.power_law), skip_smallest=3)
     assert short.verdict == "not applicable" and "at least 4" in short.rule

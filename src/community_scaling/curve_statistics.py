@@ -10,7 +10,7 @@ datasets with replacement (dataset_bootstrap), keeping all the curves of a drawn
   exponential saturation (scaling_fits.alternatives) on each curve, per-curve interval over outer seeds.
 - C4: trend_table and disagreement_table, slope per doubling of each metric over the upper half
   of a curve's sizes, one slope per outer seed, and an intersection-union test of opposite trends.
-- C6: curvature_table, the curvature 2c of log error in log2 training time per curve
+- C6: curvature_table, the curvature 2c of error in log2 training time per curve
   (diminishing_returns.curvature).
 - C7: served_table, per dataset, the best configuration (learner x size) and the best cheap one,
   chosen on half the outer seeds and judged on the other half.
@@ -167,9 +167,9 @@ def disagreement_table(trends: pd.DataFrame, alpha: float = 0.05) -> pd.DataFram
 
 def curvature_table(table: pd.DataFrame, metric: str = "error", skip_smallest: int = 0,
                     min_points: int = 4) -> pd.DataFrame:
-    """Per curve, 2c of the least-squares fit log(mean value) = a + b t + c t^2 with t = log2 of the
-    median training time at each size (diminishing_returns.curvature): 2c > 0 means the gain in log
-    error per doubling of compute shrinks. The `skip_smallest` smallest sizes are left out (their time
+    """Per curve, 2c of the least-squares fit mean value = a + b t + c t^2 with t = log2 of the
+    median training time at each size (diminishing_returns.curvature, scale 'linear', C6's estimand):
+    2c > 0 means the error gained per doubling of compute shrinks. The `skip_smallest` smallest sizes are left out (their time
     is mostly fixed overhead); sizes with a median time of 0 cannot be placed and are left out too.
     Columns: dataset, learner, points, curvature, reason."""
     rows = check(table, metric)
@@ -182,10 +182,9 @@ def curvature_table(table: pd.DataFrame, metric: str = "error", skip_smallest: i
         row = {"dataset": dataset, "learner": str(learner), "points": len(g), "curvature": np.nan, "reason": ""}
         if len(g) < min_points:
             row["reason"] = f"{len(g)} sizes with a positive training time (need {min_points})"
-        elif (g.value <= 0).any():
-            row["reason"] = "error 0 at some size (no logarithm)"
         else:
-            row["curvature"] = float(curvature(np.log2(g.fit_time.to_numpy(float)), g.value.to_numpy(float)))
+            row["curvature"] = float(curvature(np.log2(g.fit_time.to_numpy(float)), g.value.to_numpy(float),
+                                               "linear"))
         out.append(row)
     return pd.DataFrame(out)
 

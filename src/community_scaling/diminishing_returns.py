@@ -1,13 +1,14 @@
 """C6: does the gain per doubling of compute shrink as compute grows?
 
 Along one curve (a model's configurations ordered by training compute: more rows, or more
-capacity at fixed rows), let t = log2(fit operations) and y = log(loss). The gain per
-doubling of compute is -dy/dt. Fitting y = a + b t + c t^2 by least squares, the gain per
-doubling changes by -2c per doubling: 2c > 0 means it shrinks (diminishing returns).
+capacity at fixed rows), let t = log2(fit operations) and y the loss (scale 'linear') or its
+log ('log'). The gain per doubling of compute is -dy/dt. Fitting y = a + b t + c t^2 by least
+squares, the gain per doubling changes by -2c per doubling: 2c > 0 means it shrinks.
 
-Why log loss: a pure power law, loss = A x^-alpha, has a constant gain per doubling on this
-scale (every doubling removes the same fraction of the loss), so it is the null of "no
-diminishing returns"; a curve that bends towards a floor has 2c > 0.
+On the loss itself, 2c > 0 is the papers' claim: each equal gain in performance costs
+multiplicatively more compute. On log loss, a pure power law (loss = A x^-alpha) has a
+constant gain per doubling (every doubling removes the same share of the loss), so 2c > 0
+there means returns diminish faster than a power law's: a stronger, second statement.
 """
 
 from __future__ import annotations
@@ -34,23 +35,30 @@ def curves(configs: pd.DataFrame, capacity_scale: str = "largest") -> list[tuple
     return out
 
 
-def curvature(log2_ops: np.ndarray, loss: np.ndarray) -> np.ndarray:
-    """2c of the least-squares fit log(loss) = a + b t + c t^2 along the last axis (t = log2_ops):
-    how much the gain in log loss per doubling of compute shrinks per doubling."""
+SCALES = ("linear", "log")
+
+
+def curvature(log2_ops: np.ndarray, loss: np.ndarray, scale: str = "log") -> np.ndarray:
+    """2c of the least-squares fit y = a + b t + c t^2 along the last axis (t = log2_ops), y = log(loss)
+    (scale 'log': how much the gain in log loss per doubling shrinks per doubling) or the loss itself
+    ('linear': how much the gain in loss per doubling shrinks per doubling)."""
+    if scale not in SCALES:
+        raise InputError(f"scale must be one of {SCALES}, got {scale!r}")
     t = log2_ops - log2_ops.mean()
     design = np.stack([np.ones_like(t), t, t ** 2], axis=1)
-    y = np.log(np.clip(loss, EPS, None))
+    y = np.log(np.clip(loss, EPS, None)) if scale == "log" else np.asarray(loss, float)
     coef = np.linalg.lstsq(design, np.moveaxis(y, -1, 0).reshape(len(t), -1), rcond=None)[0]
     return 2 * coef[2].reshape(y.shape[:-1])
 
 
 def curvature_table(configs: pd.DataFrame, point: np.ndarray, boot: np.ndarray, skip_smallest: int = 0,
-                    level: float = 0.95, group: int = 0) -> pd.DataFrame:
+                    level: float = 0.95, group: int = 0, scale: str = "log") -> pd.DataFrame:
     """Curvature per curve for one group (0 = everyone), with a percentile interval over the joint
-    seed and test-row resamples. The `skip_smallest` points of least compute are left out.
+    seed and test-row resamples, on `scale` (see curvature). The `skip_smallest` points of least
+    compute are left out.
 
-    Columns: curve, points, log2_ops_from, log2_ops_to, gain_first (log-loss gain per doubling over
-    the first two points), gain_last (over the last two), curvature (2c), ci_low, ci_high.
+    Columns: curve, points, log2_ops_from, log2_ops_to, gain_first (gain per doubling on that scale
+    over the first two points), gain_last (over the last two), curvature (2c), ci_low, ci_high.
     """
     if not isinstance(skip_smallest, (int, np.integer)) or skip_smallest < 0:
         raise InputError(f"skip_smallest must be a non-negative integer, got {skip_smallest!r}")
@@ -62,11 +70,13 @@ def curvature_table(configs: pd.DataFrame, point: np.ndarray, boot: np.ndarray, 
             raise InputError(f"curve {label!r} has {len(positions)} points after skipping {skip_smallest}; "
                              "a curvature needs at least 4")
         t = np.log2(configs.fit_operations.to_numpy(float)[positions])
-        y_point = np.log(np.clip(point[positions, group], EPS, None))
-        draws = curvature(t, np.nan_to_num(boot[:, positions, group], nan=1.0))
+        y_point = point[positions, group]
+        y_point = np.log(np.clip(y_point, EPS, None)) if scale == "log" else y_point
+        draws = curvature(t, np.nan_to_num(boot[:, positions, group], nan=1.0), scale)
         low, high = np.quantile(draws, [alpha, 1 - alpha])
         rows.append({"curve": label, "points": len(positions), "log2_ops_from": t[0], "log2_ops_to": t[-1],
                      "gain_first": (y_point[0] - y_point[1]) / (t[1] - t[0]),
                      "gain_last": (y_point[-2] - y_point[-1]) / (t[-1] - t[-2]),
-                     "curvature": float(curvature(t, point[positions, group])), "ci_low": low, "ci_high": high})
+                     "curvature": float(curvature(t, point[positions, group], scale)), "ci_low": low,
+                     "ci_high": high})
     return pd.DataFrame(rows)

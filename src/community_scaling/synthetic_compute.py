@@ -37,6 +37,11 @@ def power_law(doublings: np.ndarray, start: float = 0.30, alpha: float = 0.12) -
     return start * 2.0 ** (-alpha * doublings)
 
 
+def constant_gain(doublings: np.ndarray, start: float = 0.30, gain: float = 0.02) -> np.ndarray:
+    """Error start - gain x t: the same error removed by every doubling (no diminishing returns in error)."""
+    return start - gain * doublings
+
+
 def saturating(doublings: np.ndarray, start: float = 0.30, floor: float = 0.12, halving: float = 1.5) -> np.ndarray:
     """Error floor + (start - floor) 2^(-t / halving): the excess over a floor halves every `halving` doublings."""
     return floor + (start - floor) * 2.0 ** (-doublings / halving)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..io import InputError
 from ..scaling_fits import synthetic
 from ..scaling_fits.alternatives import MARGIN_RULE, aggregate_margins, split_sizes
 from ._calibration import Calibration, detectable_effect
@@ -194,8 +195,13 @@ def power_curve(table: pd.DataFrame, replicates: pd.DataFrame | None, doublings:
     design = study_design(table, replicates, metric)
     if gains is None:
         gains = design["level"] * np.geomspace(0.005, 0.5, 9)  # 0.5% to 50% of the error at n_max
+    empty = pd.DataFrame(columns=["remaining_gain", "power", "simulations", "seeds"])
     if design["seeds"] < 2 and design["shared_sd"] + design["point_sd"] == 0:
-        return pd.DataFrame(columns=["remaining_gain", "power", "simulations"])
+        return empty
+    try:
+        split_sizes(design["sizes"], doublings)
+    except InputError:  # too few sizes below the held-out range: C1 is not applicable, nor is its power
+        return empty
 
     def one(gain, rep):
         data = _design_curve(design, gain, doublings, n_boot, np.random.default_rng([seed, rep, 31]))
