@@ -207,6 +207,10 @@ def unavailable_studies(root: Path) -> dict:
 
 
 def front_page(root: Path) -> str:
+    import pandas as pd
+
+    from .findings import claim_findings
+
     studies = []
     for name in built_studies(root):
         paths = StudyPaths(name, root)
@@ -216,6 +220,8 @@ def front_page(root: Path) -> str:
                         "counts": ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)})
     claims = [{"claim": c, "statement": s} for c, s in statements().items()]
     ledger = cross_study_ledger(root)
+    full = [read_parquet(StudyPaths(name, root).table("ledger")) for name in built_studies(root)]
+    findings = claim_findings(pd.concat(full, ignore_index=True)) if full else []
     folder = root / "results"
     folder.mkdir(parents=True, exist_ok=True)
     text = ledger.to_csv(index=False)
@@ -223,7 +229,7 @@ def front_page(root: Path) -> str:
     if not target.exists() or target.read_text() != text:
         write_text(text, target)
     return _environment().get_template("front.html.j2").render(
-        studies=studies, claims=claims, disagreements=disagreements(ledger),
+        studies=studies, claims=claims, disagreements=disagreements(ledger), findings=findings,
         unavailable=unavailable_studies(root))
 
 
