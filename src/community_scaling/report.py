@@ -26,10 +26,12 @@ from .io import read_parquet, read_parquet_metadata, write_text
 from .paths import StudyPaths, output_root
 from .plotting import VERDICT_COLORS, caption_path
 
-# Figures shown first on a study page: the verdicts, one attribute's curves beside the aggregate, the gaps.
-HEADLINE = ("08_verdict_matrix", "04_learning_curves_{attribute}", "04_excess_error", "22_slopes", "22_compute",
+# Figures shown first on a study page: one attribute's curves beside the aggregate, the gaps.
+HEADLINE = ("04_learning_curves_{attribute}", "04_excess_error", "22_slopes", "22_compute",
             "21_values_by_size", "24_token_slopes", "23_aggregates_by_tokens", "42_extrapolation_margins",
             "41_learning_curves")
+# Not shown on a study page: the one-study verdict matrix repeats its ledger table (kept in notebook 08).
+REPEATS_LEDGER = ("08_verdict_matrix",)
 
 
 def _number(value) -> str:
@@ -123,7 +125,7 @@ def _headline(paths: StudyPaths, figures: list[Figure] | None = None) -> list[Fi
 def study_page(paths: StudyPaths) -> str:
     study = _study_summary(paths)
     ledger = read_parquet(paths.table("ledger"))
-    figures = study_figures(paths)
+    figures = [f for f in study_figures(paths) if f.name not in REPEATS_LEDGER]
     headline = _headline(paths, figures)
     others = [f for f in figures if f not in headline]
     notebooks = []
@@ -206,6 +208,19 @@ def unavailable_studies(root: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def _front_verdict_matrix(ledger, folder: Path) -> str:
+    """Draw the claims x studies verdict matrix (where it shows agreement at a glance); its link from the front page."""
+    import matplotlib.pyplot as plt
+
+    from .figures import verdict_matrix
+    from .plotting import save_figure
+
+    fig = verdict_matrix(ledger)
+    save_figure(fig, folder / "verdict_matrix", ("png",), dpi=110)
+    plt.close(fig)
+    return "figures/verdict_matrix.png"
+
+
 def front_page(root: Path) -> str:
     import pandas as pd
 
@@ -228,8 +243,9 @@ def front_page(root: Path) -> str:
     target = folder / "cross_study_ledger.csv"
     if not target.exists() or target.read_text() != text:
         write_text(text, target)
+    matrix = _front_verdict_matrix(ledger, root / "reports" / "figures") if len(studies) > 1 else None
     return _environment().get_template("front.html.j2").render(
-        studies=studies, claims=claims, disagreements=disagreements(ledger), findings=findings,
+        studies=studies, claims=claims, disagreements=disagreements(ledger), findings=findings, matrix=matrix,
         unavailable=unavailable_studies(root))
 
 
