@@ -58,3 +58,10 @@ def test_a_power_statement_is_quoted_only_for_an_inconclusive_verdict():
     c3 = {f["claim"]: f for f in claim_findings(ledger)}["C3"]["evidence"]
     assert "could detect" not in c3
     assert _numbers(c3) == ["0.25", "90", "0.1", "0.4", "0.3", "90", "0.2", "0.45"]
+
+
+def test_one_studys_evidence_does_not_repeat_its_name():
+    found = claim_findings(_ledger()[lambda d: d.study == "a"])
+    c1 = {f["claim"]: f for f in found}["C1"]
+    assert c1["verdicts"] == "Supported in a, the only study that can test it."
+    assert c1["evidence"].startswith("There, the gain per tenfold is -0.0123 (90% interval -0.02 to -0.004)")

@@ -63,6 +63,8 @@ def claim_findings(ledger: pd.DataFrame) -> list[dict]:
         rows = rows.sort_values("study")
         tested = rows[rows.verdict != "not applicable"]
         evidence = "; ".join(evidence_clause(r) for r in tested.itertuples())
+        if len(tested) == 1:  # the verdict sentence has just named the one study
+            evidence = "there" + evidence.removeprefix(f"in {tested.study.iloc[0]}")
         out.append({"claim": claim, "statement": str(rows.statement.iloc[0]), "verdicts": verdict_sentence(rows),
                     "evidence": evidence[:1].upper() + evidence[1:] + "." if evidence else ""})
     return out
