@@ -73,7 +73,8 @@ def forest(table: pd.DataFrame, quantity: str, title: str = "", col_wrap: int = 
     ncols = min(col_wrap, len(panels))
     nrows = math.ceil(len(panels) / ncols)
     tallest = max(len(rows) for rows in panels.values())
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, (0.22 * tallest + 1.0) * nrows + 0.8),
+    label = max(len(str(c)) for c in table.community)  # long labels ("race x sex: ...") need wider panels
+    fig, axes = plt.subplots(nrows, ncols, figsize=((3.0 + 0.07 * label) * ncols, (0.22 * tallest + 1.0) * nrows + 0.8),
                              squeeze=False, layout="constrained")
     for ax, (name, rows) in zip(axes.flat, panels.items()):
         y = np.arange(len(rows))
