@@ -67,11 +67,14 @@ def test_pages_show_ledger_figures_and_relative_links(tmp_path):
     text = study_page.read_text()
     assert "A fake study" in text and "Does it?" in text and "Claims ledger" in text
     # headline figures come first, in the stated order; every figure appears with its caption
-    order = [text.index(f'id="{n}"') for n in ("08_verdict_matrix", "04_learning_curves_race", "04_excess_error",
-                                               "02_other")]
-    assert order == sorted(order) and text.count("Look here.</figcaption>") == 4
+    order = [text.index(f'id="{n}"') for n in ("04_learning_curves_race", "04_excess_error", "02_other")]
+    assert order == sorted(order) and text.count("Look here.</figcaption>") == 3
+    assert 'id="08_verdict_matrix"' not in text  # it would repeat the ledger table above it
     assert "ledger.parquet" in text and "ledger.provenance.json" not in text  # no provenance file was written
     assert all(c in front.read_text() for c in statements()) and 'href="fake/index.html"' in front.read_text()
+    # the findings open the front page, before the ledger, quoting the ledger's numbers
+    assert front.read_text().index('id="findings"') < front.read_text().index("<h2>Claims ledger</h2>")
+    assert "the share is 0.5 (95% interval 0.4 to 0.6)" in front.read_text()
     # a fragile verdict says so on both pages; a claim not applicable shows its reason, not "n/a [n/a, n/a]"
     assert text.count("(fragile)") == 1 and front.read_text().count("(fragile)") == 1
     assert 'title="no values measured"><b>not applicable</b>' in front.read_text()

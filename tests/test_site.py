@@ -42,8 +42,24 @@ def test_site_in_a_real_browser(site, browser):
     assert {"index.html"} | {f"{study}/index.html" for study in site.studies} <= pages
     for study in site.studies:
         assert {f"{study}/html/{p.name}" for p in (reports / study / "html").glob("*.html")} <= pages, study
-    figures = [p for study in site.studies for p in (reports / study / "figures").glob("*.png")]
-    assert report.images_loaded >= len(figures) > 0  # every figure is shown on its study page, and loads
+    # every figure but the one-study verdict matrix (it repeats the ledger table) is shown on its page, and loads
+    figures = [p for study in site.studies for p in (reports / study / "figures").glob("*.png")
+               if p.stem != "08_verdict_matrix"]
+    assert report.images_loaded >= len(figures) > 0
+
+    # the front page opens with the findings, one per claim, before the ledger; forest plots load there
+    browser.visit((reports / "index.html").as_uri())
+    front = browser.evaluate(
+        "({findings: document.querySelectorAll('#findings + p + dl.findings dt').length,"
+        " before: document.getElementById('findings').compareDocumentPosition("
+        "   [...document.querySelectorAll('h2')].find(h => h.textContent === 'Claims ledger')) === 4,"
+        " forests: [...document.querySelectorAll('figure.forest img')].map(i => i.complete && i.naturalWidth > 0)})")
+    assert front["findings"] == 7 and front["before"]
+    assert front["forests"] and all(front["forests"])
+    for study in site.studies:  # each study with communities shows its forest plot on its own page
+        browser.visit((reports / study / "index.html").as_uri())
+        assert browser.evaluate("(i => !!i && i.complete && i.naturalWidth > 0)"
+                                "(document.querySelector('#community_forest img'))"), study
 
     for name, page in (("smoke_front_page", reports / "index.html"),
                        ("smoke_study_page", site.reports / "index.html")):

@@ -26,10 +26,12 @@ from .io import read_parquet, read_parquet_metadata, write_text
 from .paths import StudyPaths, output_root
 from .plotting import VERDICT_COLORS, caption_path
 
-# Figures shown first on a study page: the verdicts, one attribute's curves beside the aggregate, the gaps.
-HEADLINE = ("08_verdict_matrix", "04_learning_curves_{attribute}", "04_excess_error", "22_slopes", "22_compute",
+# Figures shown first on a study page: one attribute's curves beside the aggregate, the gaps.
+HEADLINE = ("community_forest", "04_learning_curves_{attribute}", "04_excess_error", "22_slopes", "22_compute",
             "21_values_by_size", "24_token_slopes", "23_aggregates_by_tokens", "42_extrapolation_margins",
             "41_learning_curves")
+# Not shown on a study page: the one-study verdict matrix repeats its ledger table (kept in notebook 08).
+REPEATS_LEDGER = ("08_verdict_matrix",)
 
 
 def _number(value) -> str:
@@ -120,10 +122,47 @@ def _headline(paths: StudyPaths, figures: list[Figure] | None = None) -> list[Fi
     return [by_name[name] for name in wanted if name in by_name]
 
 
+FOREST_CAPTION = (
+    "Each community's {quantity} with its 95% interval (one row per community, sorted), beside the aggregate's "
+    "(dashed line{band}); {reading}. Red rows with a cross: the communities C3's rule flags as left behind ({rule}). Look for "
+    "rows far from the dashed line, and for red ones: communities whose scaling is not the aggregate's.")
+
+
+def draw_community_forest(paths: StudyPaths) -> Path | None:
+    """The study's community forest plot (community_forest.py) from the tables its notebooks wrote, into its
+    figures with a caption; None when the study has no per-community scaling table."""
+    from . import community_forest
+
+    parameters = read_parquet_metadata(paths.table("ledger")).get("parameters", {})
+    stem = paths.figure("community_forest")
+    if paths.table("community_exponents").exists():
+        fits = parameters.get("fits", {})
+        table = community_forest.from_exponents(read_parquet(paths.table("community_exponents")),
+                                                fits.get("floor_gain", 0.001), fits.get("exponent_margin", 0.1))
+        quantity, band, notebook = "exponent c of its error above its floor", "", "04_scaling_fits"
+        rule = "exponent shown below the aggregate's, one-sided, Holm across communities"
+        reading = "left of the line: error shrinks more slowly than the aggregate's"
+    elif all(paths.table(t).exists() for t in ("slopes", "lags", "evaluations")):
+        margin = parameters.get("published", {}).get("spread_margin", 0.25)
+        table = community_forest.from_slopes(read_parquet(paths.table("slopes")), read_parquet(paths.table("lags")),
+                                             read_parquet(paths.table("evaluations")), margin)
+        quantity, band, notebook = "change in badness per tenfold of parameters", "; grey: its interval", "22_model_size"
+        rule = f"gains less than the aggregate by more than {margin:g} of its gain, one-sided, step-down max-T"
+        reading = "below 0: badness falls as models grow; right of the line: a community gains less than the aggregate"
+    else:
+        return None
+    if table.empty:
+        return None
+    community_forest.save(table, stem, quantity, FOREST_CAPTION.format(quantity=quantity, band=band, rule=rule, reading=reading),
+                          notebook, title=f"{paths.study}: each community's scaling beside the aggregate's")
+    return stem
+
+
 def study_page(paths: StudyPaths) -> str:
+    draw_community_forest(paths)
     study = _study_summary(paths)
     ledger = read_parquet(paths.table("ledger"))
-    figures = study_figures(paths)
+    figures = [f for f in study_figures(paths) if f.name not in REPEATS_LEDGER]
     headline = _headline(paths, figures)
     others = [f for f in figures if f not in headline]
     notebooks = []
@@ -206,7 +245,24 @@ def unavailable_studies(root: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def _front_verdict_matrix(ledger, folder: Path) -> str:
+    """Draw the claims x studies verdict matrix (where it shows agreement at a glance); its link from the front page."""
+    import matplotlib.pyplot as plt
+
+    from .figures import verdict_matrix
+    from .plotting import save_figure
+
+    fig = verdict_matrix(ledger)
+    save_figure(fig, folder / "verdict_matrix", ("png",), dpi=110)
+    plt.close(fig)
+    return "figures/verdict_matrix.png"
+
+
 def front_page(root: Path) -> str:
+    import pandas as pd
+
+    from .findings import claim_findings
+
     studies = []
     for name in built_studies(root):
         paths = StudyPaths(name, root)
@@ -215,15 +271,27 @@ def front_page(root: Path) -> str:
         studies.append({**_study_summary(paths), "rows": {r["claim"]: r for r in ledger.to_dict("records")},
                         "counts": ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)})
     claims = [{"claim": c, "statement": s} for c, s in statements().items()]
+    forests, kinds = [], set()
+    for study in studies:
+        paths = StudyPaths(study["name"], root)
+        kind = read_parquet_metadata(paths.table("ledger")).get("parameters", {}).get("study", {}).get("kind", "")
+        found = [f for f in study_figures(paths) if f.name == "community_forest"]
+        if found and kind not in kinds:
+            kinds.add(kind)
+            forests.append({"study": study["name"], "kind": kind or "sweep", "caption": found[0].caption,
+                            "png": f"{study['name']}/{found[0].png}"})
     ledger = cross_study_ledger(root)
+    full = [read_parquet(StudyPaths(name, root).table("ledger")) for name in built_studies(root)]
+    findings = claim_findings(pd.concat(full, ignore_index=True)) if full else []
     folder = root / "results"
     folder.mkdir(parents=True, exist_ok=True)
     text = ledger.to_csv(index=False)
     target = folder / "cross_study_ledger.csv"
     if not target.exists() or target.read_text() != text:
         write_text(text, target)
+    matrix = _front_verdict_matrix(ledger, root / "reports" / "figures") if len(studies) > 1 else None
     return _environment().get_template("front.html.j2").render(
-        studies=studies, claims=claims, disagreements=disagreements(ledger),
+        studies=studies, claims=claims, disagreements=disagreements(ledger), findings=findings, matrix=matrix, forests=forests,
         unavailable=unavailable_studies(root))
 
 

@@ -81,7 +81,8 @@ def evaluate(exponents: pd.DataFrame, threshold: float = 0.05, floor_gain: float
                f"gain), {not_lagging} not lagging, {int(counts.get('uncertain', 0))} uncertain"
                + (f"; slowest: {examples}" if examples else "")
                + (f"; {int((exponents.reason.fillna('') != '').sum())} not compared" if len(exponents) > total else ""))
-    return Claim(claim="C3", test=TEST, effect_name="share of communities improving more slowly than the aggregate",
+    return Claim(claim="C3", test=TEST, effect_name=("share of communities whose error, above its floor, shrinks more slowly than "
+                                                 "the aggregate's as the training set grows"),
                  effect=low, ci_low=low, ci_high=high, verdict=verdict_from_interval(low, high, threshold, "above"),
                  rule=rule, details=details)
 
@@ -194,8 +195,8 @@ SPEC_MODEL_SIZE_GRID = {"margin": [0.1, 0.5]}
 MODEL_SIZE_TEST = ("random-effects spread of community slopes per tenfold of parameters around their aggregate's, "
                    "relative to the aggregate's gain, per model x task; generalized Q with a parametric-bootstrap "
                    "null (standard errors re-estimated); Holm across families")
-MODEL_SIZE_EFFECT = ("largest relative spread of communities' gains per tenfold of parameters (standard deviation "
-                     "around the aggregate's gain, as a share of that gain) among the model x task families")
+MODEL_SIZE_EFFECT = ("spread of communities' gains from each tenfold of parameters around the aggregate's gain, "
+                     "as a share of that gain (standard deviation; the widest model x task family)")
 
 
 def detectable_phrase(mde: float) -> str:

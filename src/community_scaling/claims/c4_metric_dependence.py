@@ -56,7 +56,8 @@ def evaluate(trends: pd.DataFrame, threshold: float = 0.1, judged=JUDGED_METRICS
                            f"{r.worsening_metrics or 'none clear'})" for r in shown.itertuples()))
     return Claim(
         claim="C4", test="per-pair intersection-union test of opposite metric trends, Holm bounds on the share",
-        effect_name="share of model x community pairs whose metrics disagree (per-pair test at 0.05)",
+        effect_name=("share of model x community pairs on which, as data grow, one metric improves while another "
+                     "worsens (per-pair test at 0.05)"),
         effect=share["share"], ci_low=share["low"], ci_high=share["high"],
         verdict=verdict_from_interval(share["low"], share["high"], threshold, "above"), rule=rule, details=details)
 

@@ -55,8 +55,9 @@ def evaluate(draws: Mapping[str, LossDraws], loss: str = "error", margin: float 
                           f"{loss}; per community, the small one's excess {loss} in units of its trivial-to-best gap; "
                           "percentile interval over joint resamples of seeds and test rows shared by all "
                           "communities (both configurations chosen again in each)"),
-        effect_name=(f"excess {loss} of the community ranked {rank} of {len(table)} from the best served, as a share "
-                     f"of its trivial-to-best gap (small: <= {small_share:.0%} of the largest fit operations)"),
+        effect_name=(f"how much worse a small model serves the middle community (ranked {rank} of {len(table)} from "
+                     f"the best served) than the best model, as a share of the distance from a trivial model to the "
+                     f"best (small: <= {small_share:.0%} of the largest fit operations)"),
         effect=point, ci_low=low, ci_high=high, verdict=verdict_from_interval(low, high, margin, "below"),
         rule=(f"small configurations use <= {small_share:.0%} of the largest configuration's fit operations "
               f"(training rows x input columns x iterations, identical across runs); a community is served when the "
