@@ -325,17 +325,20 @@ c1_grid
 # sizes. The minimum detectable gain is where the curve crosses 80%.
 
 # %%
-fig, ax = plt.subplots(figsize=(5.5, 3.2))
-ax.plot(c1_power.remaining_gain, c1_power.power, "o-")
-ax.axhline(0.8, color="grey", lw=0.8, ls="--")
-ax.set_xscale("log")
-ax.set_xlabel("error the power law still gains beyond the fitted sizes")
-ax.set_ylabel("power (per model)")
-run.save_figure(fig, "04_c1_power", caption=(
-    f"C1's power on this study's design ({int(c1_power.seeds.iloc[0]) if len(c1_power) else 0} seeds, its sizes and "
-    "noise), against how much the generated power law's error still falls from the largest fitted size to the "
-    "largest size. Look at where the curve crosses the dashed 80% line: smaller remaining gains than that "
-    "could not be told from a law that is not a power law."))
+if c1_power.empty:
+    display(Markdown("No power curve: the design cannot hold the stated doublings out (C1 is not applicable)."))
+else:
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    ax.plot(c1_power.remaining_gain, c1_power.power, "o-")
+    ax.axhline(0.8, color="grey", lw=0.8, ls="--")
+    ax.set_xscale("log")
+    ax.set_xlabel("error the power law still gains beyond the fitted sizes")
+    ax.set_ylabel("power (per model)")
+    run.save_figure(fig, "04_c1_power", caption=(
+        f"C1's power on this study's design ({int(c1_power.seeds.iloc[0])} seeds, its sizes and noise), against "
+        "how much the generated power law's error still falls from the largest fitted size to the largest size. "
+        "Look at where the curve crosses the dashed 80% line: smaller remaining gains than that could not be "
+        "told from a law that is not a power law."))
 
 # %% [markdown]
 # ## C3: does any community improve more slowly than the aggregate?
