@@ -362,6 +362,22 @@ class SourceGrowth(NamedTuple):
     draws: np.ndarray
 
 
+def source_orders(source: pd.Series, order=None):
+    """The sources in `order` (or sorted), the orders they are added in (the declared one, or each source
+    first in turn: cyclic rotations), which rows have a source, and each such row's source index."""
+    labels = source.astype(str).where(source.notna())
+    present = sorted(labels.dropna().unique())
+    chosen = [str(s) for s in order] if order else present
+    if sorted(chosen) != present or len(chosen) < 2:
+        raise InputError(f"growth order {chosen} must name each value of the source column {present} exactly "
+                         "once, and there must be at least two sources")
+    k = len(chosen)
+    rotations = [np.arange(k)] if order else [np.roll(np.arange(k), -shift) for shift in range(k)]
+    index = labels.map({s: i for i, s in enumerate(chosen)})
+    keep = index.notna().to_numpy()
+    return chosen, rotations, keep, index.to_numpy()[keep].astype(int)
+
+
 def source_growth(groups: pd.DataFrame, source: pd.Series, min_count: int, order=None, draws: int = 200,
                   seed: int = 0) -> SourceGrowth:
     """Count communities with at least `min_count` members as sources are added.
@@ -373,17 +389,8 @@ def source_growth(groups: pd.DataFrame, source: pd.Series, min_count: int, order
     """
     if len(groups) != len(source):
         raise InputError("groups and source must have the same rows")
-    labels = source.astype(str).where(source.notna())
-    present = sorted(labels.dropna().unique())
-    chosen = [str(s) for s in order] if order else present
-    if sorted(chosen) != present or len(chosen) < 2:
-        raise InputError(f"growth order {chosen} must name each value of the source column {present} exactly "
-                         "once, and there must be at least two sources")
+    chosen, rotations, keep, rows_source = source_orders(source, order)
     k = len(chosen)
-    rotations = [np.arange(k)] if order else [np.roll(np.arange(k), -shift) for shift in range(k)]
-    index = labels.map({s: i for i, s in enumerate(chosen)})
-    keep = index.notna().to_numpy()
-    rows_source = index.to_numpy()[keep].astype(int)
     codes = {a: pd.factorize(groups.loc[keep, a])[0] for a in groups.columns}  # -1: not recorded
 
     def curves_of(rows):

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .communities import source_growth
+from .communities import source_growth, source_orders
 from .io import InputError
 
 
@@ -69,12 +69,8 @@ def growth_beyond_sampling(groups: pd.DataFrame, source: pd.Series, min_count: i
     if permutations < 1:
         raise InputError(f"growth beyond sampling needs permutations >= 1, got {permutations}")
     steps = source_growth(groups, source, min_count, order=order, draws=0).steps  # checks source and order
-    labels = source.astype(str).where(source.notna())
-    chosen = [str(s) for s in order] if order else sorted(labels.dropna().unique())
+    chosen, rotations, keep, rows_source = source_orders(source, order)
     k = len(chosen)
-    rotations = [np.arange(k)] if order else [np.roll(np.arange(k), -shift) for shift in range(k)]
-    keep = labels.isin(chosen).to_numpy()
-    rows_source = labels[keep].map({s: i for i, s in enumerate(chosen)}).to_numpy(int)
     # every attribute's codes in one table of cells: attribute a's communities at offset[a] ..,
     # its unrecorded rows in one extra cell each, dropped after counting
     codes, slices, offset = [], {}, 0
