@@ -74,7 +74,7 @@ def test_pages_show_ledger_figures_and_relative_links(tmp_path):
     assert all(c in front.read_text() for c in statements()) and 'href="fake/index.html"' in front.read_text()
     # the findings open the front page, before the ledger, quoting the ledger's numbers
     assert front.read_text().index('id="findings"') < front.read_text().index("<h2>Claims ledger</h2>")
-    assert "the share is 0.5 (95% interval 0.4 to 0.6)" in front.read_text()
+    assert "Share: 0.5 (95% interval 0.4 to 0.6)" in front.read_text()
     # a fragile verdict says so on both pages; a claim not applicable shows its reason, not "n/a [n/a, n/a]"
     assert text.count("(fragile)") == 1 and front.read_text().count("(fragile)") == 1
     assert 'title="no values measured"><b>not applicable</b>' in front.read_text()
@@ -91,3 +91,17 @@ def test_figure_without_caption_is_refused(tmp_path):
 
     with pytest.raises(ValueError, match="needs a caption"):
         plotting.write_caption(tmp_path / "x", "  ", "04", [])
+
+
+def test_snapshot_keeps_the_headline_figures_and_drops_stale_ones(tmp_path):
+    paths = _fake_study(tmp_path)
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "08_verdict_matrix.png").write_bytes(b"from an earlier snapshot")
+    written = report.snapshot(paths, kept)
+    assert {"04_learning_curves_race.png", "04_excess_error.png"} <= {p.name for p in kept.glob("*.png")}
+    assert not (kept / "08_verdict_matrix.png").exists()  # the study page no longer shows it
+    assert set(kept.iterdir()) == set(written)
+    ledger = pd.read_csv(kept / "ledger.csv").set_index("claim")
+    assert len(ledger) == 7 and ledger.loc["C5", "verdict"] == "not applicable"
+    assert "| **supported** (fragile) |" in (kept / "README.md").read_text()  # C6 is fragile in the fake ledger

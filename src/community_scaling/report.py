@@ -187,7 +187,8 @@ def _power_note(record) -> str:
 
 def snapshot(paths: StudyPaths, folder: Path) -> list[Path]:
     """Keep what the README quotes from a real run in a tracked folder: the ledger as CSV and
-    Markdown, and the headline figures (PNG) with their captions."""
+    Markdown, and the headline figures (PNG) with their captions; figures an earlier snapshot kept
+    and this one does not are removed."""
     import shutil
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -197,7 +198,8 @@ def snapshot(paths: StudyPaths, folder: Path) -> list[Path]:
     lines = [f"# {paths.study}: the claims ledger and headline figures", "",
              f"Copied by `make snapshot STUDY={paths.study}` from a real run; code {_study_summary(paths)['commit']}.",
              "", "| claim | statement | verdict | effect [95% interval] |", "|---|---|---|---|"]
-    lines += [f"| {r.claim} | {r.statement} | **{r.verdict}**{_power_note(r)} | {r.effect_name}: {_number(r.effect)} "
+    lines += [f"| {r.claim} | {r.statement} | **{r.verdict}**{' (fragile)' if getattr(r, 'fragile', False) else ''}"
+              f"{_power_note(r)} | {r.effect_name}: {_number(r.effect)} "
               f"[{_number(r.ci_low)}, {_number(r.ci_high)}] |" for r in ledger.itertuples()]
     for figure in _headline(paths):
         target = folder / Path(figure.png).name
@@ -205,6 +207,8 @@ def snapshot(paths: StudyPaths, folder: Path) -> list[Path]:
         written.append(target)
         lines += ["", f"![{figure.name}]({target.name})", "", f"*{figure.name}.* {figure.caption}"]
     written.append(write_text("\n".join(lines) + "\n", folder / "README.md"))
+    for stale in set(folder.glob("*.png")) - set(written):  # a figure no longer headlined would be quoted stale
+        stale.unlink()
     return written
 
 
