@@ -41,7 +41,7 @@ def test_the_evidence_quotes_each_studys_effect_and_interval():
                 number(b.ci_low), number(b.ci_high), "67", "0.57", "80"]  # 0.6667 of the grid agrees -> 67%
     assert _numbers(c1) == expected
     assert c1.index("In a,") < c1.index("in b,") and "could detect a relative spread of 0.57" in c1
-    assert "fragile" in c1 and c1.startswith("In a, the gain per tenfold is -0.0123")
+    assert "fragile" in c1 and c1.startswith("In a, gain per tenfold: -0.0123")
 
 
 def test_the_verdict_sentence_names_agreement_and_disagreement():
@@ -64,4 +64,4 @@ def test_one_studys_evidence_does_not_repeat_its_name():
     found = claim_findings(_ledger()[lambda d: d.study == "a"])
     c1 = {f["claim"]: f for f in found}["C1"]
     assert c1["verdicts"] == "Supported in a, the only study that can test it."
-    assert c1["evidence"].startswith("There, the gain per tenfold is -0.0123 (90% interval -0.02 to -0.004)")
+    assert c1["evidence"].startswith("Gain per tenfold: -0.0123 (90% interval -0.02 to -0.004)")

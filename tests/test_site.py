@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from community_scaling import site_check
+from community_scaling.findings import number
 from community_scaling.site_check import INSTALL_HINT, Chromium, check_site, find_chromium
 
 needs_browser = pytest.mark.skipif(find_chromium() is None, reason=INSTALL_HINT)
@@ -55,6 +57,14 @@ def test_site_in_a_real_browser(site, browser):
         "   [...document.querySelectorAll('h2')].find(h => h.textContent === 'Claims ledger')) === 4,"
         " forests: [...document.querySelectorAll('figure.forest img')].map(i => i.complete && i.naturalWidth > 0)})")
     assert front["findings"] == 7 and front["before"]
+    # each finding's sentence carries the numbers of its claim's ledger rows, as the site prints them
+    shown = dict(browser.evaluate(
+        "[...document.querySelectorAll('dl.findings dt')].map(dt => [dt.querySelector('b').textContent,"
+        " dt.nextElementSibling.textContent])"))
+    ledgers = pd.concat([pd.read_parquet(site.out / "results" / s / "ledger.parquet") for s in site.studies])
+    for row in ledgers[ledgers.verdict != "not applicable"].itertuples():
+        for value in (row.effect, row.ci_low, row.ci_high):
+            assert number(value) in shown[row.claim], (row.claim, value, shown[row.claim])
     assert front["forests"] and all(front["forests"])
     for study in site.studies:  # each study with communities shows its forest plot on its own page
         browser.visit((reports / study / "index.html").as_uri())

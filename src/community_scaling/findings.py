@@ -44,7 +44,8 @@ def verdict_sentence(rows: pd.DataFrame) -> str:
 def evidence_clause(row) -> str:
     """One study's effect in the ledger's own units, with its interval, fragility and detectable effect."""
     level = getattr(row, "level", LEVEL)
-    text = (f"in {row.study}, the {row.effect_name} is {number(row.effect)} "
+    # "name: value", since effect names are phrases ("how much better ...", "share of ...")
+    text = (f"in {row.study}, {row.effect_name}: {number(row.effect)} "
             f"({level:.0%} interval {number(row.ci_low)} to {number(row.ci_high)})")
     if bool(getattr(row, "fragile", False)) and not pd.isna(getattr(row, "grid_agreement", math.nan)):
         text += f", a fragile verdict ({row.grid_agreement:.0%} of its grid of settings agrees)"
@@ -64,7 +65,7 @@ def claim_findings(ledger: pd.DataFrame) -> list[dict]:
         tested = rows[rows.verdict != "not applicable"]
         evidence = "; ".join(evidence_clause(r) for r in tested.itertuples())
         if len(tested) == 1:  # the verdict sentence has just named the one study
-            evidence = "there" + evidence.removeprefix(f"in {tested.study.iloc[0]}")
+            evidence = evidence.removeprefix(f"in {tested.study.iloc[0]}, ")
         out.append({"claim": claim, "statement": str(rows.statement.iloc[0]), "verdicts": verdict_sentence(rows),
                     "evidence": evidence[:1].upper() + evidence[1:] + "." if evidence else ""})
     return out
