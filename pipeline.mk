@@ -78,7 +78,7 @@ $(NB)/32_agreement.ipynb $(RESULTS)/agreement.parquet &: \
   notebooks/32_agreement.ipynb $(call section,raters figures) $(SRC) $(RESULTS)/ratings.parquet $(RESULTS)/raters.parquet $(RESULTS)/datasheet.parquet
 	$(papermill)
 
-$(NB)/33_rater_curves.ipynb $(RESULTS)/evaluations.parquet $(RESULTS)/claims_33_rater_curves.parquet &: \
+$(NB)/33_rater_curves.ipynb $(RESULTS)/evaluations.parquet $(RESULTS)/community_exponents.parquet $(RESULTS)/claims_33_rater_curves.parquet &: \
   notebooks/33_rater_curves.ipynb $(call section,raters fits figures) $(SRC) $(RESULTS)/ratings.parquet $(RESULTS)/raters.parquet $(RESULTS)/items.parquet $(RESULTS)/datasheet.parquet
 	$(papermill)
 

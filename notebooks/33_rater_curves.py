@@ -154,6 +154,7 @@ c1_claim, _ = claims.sensitivity(functools.partial(c1.evaluate, pooled, replicat
                                  {"doublings": [2.0, 4.0]})
 exponents = community_exponents(pooled, replicates=replicates[replicates.model == text_sweep.POOLED],
                                 n_boot=config["bootstrap"])
+run.save_table(exponents, "community_exponents")  # the site's forest plot of groups reads it
 c3_claim, _ = claims.sensitivity(functools.partial(c3.evaluate, exponents), c3.SPEC.arguments(run.study), c3.SPEC.grid)
 display(Markdown(claims.summary_line(c1_claim) + "\n\n" + claims.summary_line(c3_claim)))
 

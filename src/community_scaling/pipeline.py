@@ -67,7 +67,7 @@ RATERS = (
          raw_inputs=True),
     Step("32_agreement", ("raters", "figures"), ("ratings", "raters", "datasheet"), ("agreement",)),
     Step("33_rater_curves", ("raters", "fits", "figures"), ("ratings", "raters", "items", "datasheet"),
-         ("evaluations", "claims_33_rater_curves")),
+         ("evaluations", "community_exponents", "claims_33_rater_curves")),
 )
 
 
