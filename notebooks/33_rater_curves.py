@@ -44,7 +44,7 @@ import seaborn as sns
 from IPython.display import display
 
 from community_scaling.safe_markdown import Markdown
-from community_scaling import claims, group_conflict, rater_groups, text_sweep
+from community_scaling import claims, exponent_spread, group_conflict, rater_groups, spread, text_sweep
 from community_scaling.claims import (c1_aggregate_power_law as c1, c3_communities_left_behind as c3,
                                       c5_value_conflict as c5)
 from community_scaling.scaling_fits.exponents import community_exponents
@@ -155,7 +155,15 @@ c1_claim, _ = claims.sensitivity(functools.partial(c1.evaluate, pooled, replicat
 exponents = community_exponents(pooled, replicates=replicates[replicates.model == text_sweep.POOLED],
                                 n_boot=config["bootstrap"])
 run.save_table(exponents, "community_exponents")  # the site's forest plot of groups reads it
-c3_claim, _ = claims.sensitivity(functools.partial(c3.evaluate, exponents), c3.SPEC.arguments(run.study), c3.SPEC.grid)
+c3_mde = spread.minimum_detectable(exponent_spread.power_curve(exponents, fits["spread_margin"]))
+
+
+def c3_test(margin, floor_gain, exponent_margin):
+    return c3.evaluate(exponents, margin, floor_gain, exponent_margin,
+                       mde=c3_mde if margin == fits["spread_margin"] else None)
+
+
+c3_claim, _ = claims.sensitivity(c3_test, c3.SPEC.arguments(run.study), c3.SPEC.grid)
 display(Markdown(claims.summary_line(c1_claim) + "\n\n" + claims.summary_line(c3_claim)))
 
 # %% [markdown]

@@ -28,7 +28,7 @@ def test_settings_come_from_the_study_file():
         spec = claims.module(claim).SPEC
         arguments = spec.arguments(census)
         assert set(arguments) == set(spec.settings)
-    assert claims.module("C3").SPEC.arguments(census)["threshold"] == census["fits"]["not_following_share"]
+    assert claims.module("C3").SPEC.arguments(census)["margin"] == census["fits"]["spread_margin"]
 
 
 def test_not_applicable_names_the_reason_and_tables_missing():

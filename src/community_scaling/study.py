@@ -291,9 +291,14 @@ SCHEMA: dict[str, dict[str, Spec]] = {
                                         "C1: the power law is fitted on sizes n <= n_max / 2^this and must predict "
                                         "every larger size better than laws that are not power laws (flat last value; "
                                         "exponential saturation)"),
+        "spread_margin": Spec(NUMBER, 0.25, _positive,
+                              "C3 on a sweep: the relative spread (standard deviation of communities' exponents "
+                              "of their error above its floor, around their aggregate's, divided by the "
+                              "aggregate's exponent) from which communities do not follow their aggregate; as "
+                              "published.spread_margin on model size (grid: 0.1, 0.5)"),
         "not_following_share": Spec(NUMBER, 0.05, _fraction,
-                                    "C3 is supported when the share of communities shown to improve more slowly "
-                                    "than the aggregate (exponent of the excess error, one-sided, Holm) is above this"),
+                                    "C3 on Pythia's checkpoint grid (its former per-community rule): supported when "
+                                    "the share of communities shown to lag (one-sided, Holm) is above this"),
         "floor_gain": Spec(NUMBER, 0.001, _positive,
                            "C3: a community whose predicted error gain from one more doubling of n (upper end of "
                            "its 95% interval) is below this is 'at its floor: nothing left to gain'"),

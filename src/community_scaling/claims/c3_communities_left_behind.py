@@ -1,15 +1,16 @@
 """C3: Per-community error does not follow the aggregate's scaling.
 
-Tested one-sided, as "left behind": a community whose error above its own floor shrinks
-more slowly (smaller exponent c of e = e_inf + b n^-c) than its model's aggregate. A higher
-floor alone is not "slower" (the log-log slope confuses the two); a community with nothing
-left to gain at the largest size is reported apart ("at its floor"), not counted as slower.
-(This census/sweep rule, `classify` and `evaluate`, is not yet redesigned for issue 17.)
+The estimand is the claim's, two-sided: how far communities' scaling spreads around their aggregate's.
+On a sweep (`evaluate`, issue 17) that is the random-effects standard deviation of the communities'
+exponents c of their error above its own floor (e = e_inf + b n^-c), per model x attribute, relative to
+the aggregate's exponent (exponent_spread.py). A higher floor alone is not "not following" (the log-log
+slope confuses the two); a community with nothing left to gain at the largest size ("at its floor") and
+one whose exponent is not identified are listed apart, never counted. Which communities are shown slower
+(one-sided, Holm; `classify`) is a secondary result, and the forest plot's flag.
 
-On the model-size axis (published results, `evaluate_model_size`) the rule was redesigned (issue 17):
-the estimand is the spread of communities' gains per tenfold of parameters around their aggregate's,
-two-sided, relative to the aggregate's gain, per model x task family; see the comment block above
-MODEL_SIZE_TEST for the design and its departures from a plain Cochran's Q.
+On the model-size axis (published results, `evaluate_model_size`) the estimand is the same spread, of
+communities' gains per tenfold of parameters around their aggregate's, per model x task family; see the
+comment block above MODEL_SIZE_TEST for the design and its departures from a plain Cochran's Q.
 """
 
 from __future__ import annotations
@@ -26,12 +27,15 @@ from ._record import LEVEL, Claim, not_applicable, verdict_from_interval
 from ._spec import ClaimSpec
 
 SPEC = ClaimSpec("C3", "Per-community error does not follow the aggregate's scaling.", needs=('evaluations',),
-                 settings={"threshold": "fits.not_following_share", "floor_gain": "fits.floor_gain",
+                 settings={"margin": "fits.spread_margin", "floor_gain": "fits.floor_gain",
                            "exponent_margin": "fits.exponent_margin"},
-                 grid={"threshold": [0.02, 0.1], "floor_gain": [0.0005, 0.002], "exponent_margin": [0.05, 0.2]})
+                 grid={"margin": [0.1, 0.5]})
 
-TEST = ("exponent of each community's excess error above its floor vs its model's aggregate, joint resamples of "
-        "seeds and test rows, one-sided, Holm across all communities")
+TEST = ("random-effects spread of community exponents (error above its floor) around their aggregate's, relative "
+        "to the aggregate's exponent, per model x attribute; joint resamples of seeds and test rows; Q-profile "
+        "bounds, Holm across families")
+EFFECT = ("spread of communities' exponents around the aggregate's, as a share of it: how differently communities' "
+          "error shrinks as the training set grows (standard deviation; the widest model x attribute)")
 
 
 def classify(exponents: pd.DataFrame, floor_gain: float = 0.001, exponent_margin: float = 0.1) -> pd.DataFrame:
@@ -56,41 +60,53 @@ def classify(exponents: pd.DataFrame, floor_gain: float = 0.001, exponent_margin
     return rows
 
 
-def evaluate(exponents: pd.DataFrame, threshold: float = 0.05, floor_gain: float = 0.001,
-             exponent_margin: float = 0.1) -> Claim:
-    """C3 from a community_exponents table (see classify for the statuses)."""
-    rule = (f"{GAP_RULE}. A community is 'at its floor' when that upper end is below {floor_gain:g}; the others are "
-            f"tested one-sided for gap > 0 with Holm's correction across all communities and models at "
-            f"{1 - LEVEL:.2f} ('slower'), and for gap < {exponent_margin:g} ('not lagging'). Share left behind = "
-            "slower / compared; its interval runs from that share (every Holm rejection is real with 95% "
-            "confidence, whatever the dependence between communities) to the share not shown 'not lagging' and "
-            f"not at its floor. Supported when the lower end is above {threshold:g}, not supported when the upper "
-            "end is at or below it, inconclusive otherwise")
-    rows = classify(exponents, floor_gain, exponent_margin)
-    total = len(rows)
-    if total == 0:
+def evaluate(exponents: pd.DataFrame, margin: float = 0.25, floor_gain: float = 0.001,
+             exponent_margin: float = 0.1, mde: float | None = None) -> Claim:
+    """C3 from a community_exponents table: the spread rule (exponent_spread.spread_table) as the verdict,
+    the communities shown slower (classify) as a secondary result; `mde` the minimum relative spread the
+    study's design detects (exponent_spread.power_curve), stated beside an inconclusive verdict."""
+    from ..exponent_spread import MIN_COMMUNITIES, identified, spread_table
+
+    alpha = (1 - LEVEL) / 2
+    rule = (f"{GAP_RULE}. Per model x attribute family, relative spread rho = tau / c_aggregate (tau: Paule-Mandel "
+            "random-effects standard deviation of the gaps, with their resampled standard errors); a community "
+            "counts when compared and its gap's standard error is at most c_aggregate (at its floor or not); a "
+            "family needs "
+            f"{MIN_COMMUNITIES}. Q-profile bounds. Supported when some family's rho is shown above {margin:g} "
+            f"(Holm across families at {alpha:g}: the largest lower bound at 1 - {alpha:g}/F); not supported when "
+            f"every family's upper bound (one-sided {1 - alpha:g}) is at or below {margin:g}; inconclusive otherwise")
+    families = spread_table(exponents, LEVEL)
+    counted = int(identified(exponents).sum())
+    if families.empty:
         reasons = exponents.reason.value_counts().head(3).to_dict() if len(exponents) else {}
-        return not_applicable("C3", f"no community curve can be compared with its aggregate ({reasons})", test=TEST)
-    counts = rows.status.value_counts()
-    slower, not_lagging, at_floor = (int(counts.get(k, 0)) for k in ("slower", "not lagging", "at its floor"))
-    low, high = slower / total, (total - not_lagging - at_floor) / total
-    flagged = rows[rows.status == "slower"].sort_values("gap", ascending=False)
-    examples = ", ".join(f"{r.model}/{r.attribute}={r.community} (c {r.c:.2f} vs {r.c_aggregate:.2f})"
-                         for r in flagged.head(5).itertuples())
-    details = (f"{total} community curves compared: {slower} slower, {at_floor} at their floor (nothing left to "
-               f"gain), {not_lagging} not lagging, {int(counts.get('uncertain', 0))} uncertain"
-               + (f"; slowest: {examples}" if examples else "")
-               + (f"; {int((exponents.reason.fillna('') != '').sum())} not compared" if len(exponents) > total else ""))
-    return Claim(claim="C3", test=TEST, effect_name=("share of communities whose error, above its floor, shrinks more slowly than "
-                                                 "the aggregate's as the training set grows"),
-                 effect=low, ci_low=low, ci_high=high, verdict=verdict_from_interval(low, high, threshold, "above"),
-                 rule=rule, details=details)
+        return not_applicable("C3", f"no family has {MIN_COMMUNITIES} communities whose exponent is identified "
+                                    f"({counted} identified; {reasons})", effect_name=EFFECT, test=TEST)
+    widest = families.loc[families.rho.idxmax()]
+    low, high = float(families.rho_low.max()), float(families.rho_high.max())
+    verdict = verdict_from_interval(low, high, margin, "above")
+    parts = [f"{len(families)} families tested ({int(families.communities.sum())} communities; "
+             f"{len(exponents) - counted} listed apart: not compared or exponent not identified): "
+             + "; ".join(f"{r.model} {r.attribute} rho {r.rho:.2f} [{r.rho_low:.2f} (Holm), {r.rho_high:.2f}] of "
+                         f"c {r.c_aggregate:.2f}" for r in families.sort_values("rho_low", ascending=False).itertuples()),
+             f"widest: {widest.model} {widest.attribute}; shown above {margin:g}: {int((families.rho_low > margin).sum())}"]
+    status = classify(exponents, floor_gain, exponent_margin)
+    slower = status[status.status == "slower"].sort_values("gap", ascending=False)
+    parts.append(f"secondary, shown slower than the aggregate (one-sided, Holm across all {len(status)} compared "
+                 f"curves): {len(slower)}" + (" (" + ", ".join(
+                     f"{r.model}/{r.attribute}={r.community} c {r.c:.2f} vs {r.c_aggregate:.2f}"
+                     for r in slower.head(5).itertuples()) + ")" if len(slower) else ""))
+    if verdict == "inconclusive" and mde is not None:
+        parts.append(f"on its own design the study {detectable_phrase(mde)}")
+    return Claim(claim="C3", test=TEST, effect_name=EFFECT, effect=float(widest.rho), ci_low=low, ci_high=high,
+                 verdict=verdict, rule=rule, details="; ".join(parts))
 
 
 # ----------------------------------------------------------------------------- calibration
 
 CALIBRATION_BOOT = 100  # resamples inside one calibration replicate (the study uses fits.bootstrap)
-N_COMMUNITIES, SLOW_SHARE, C_AGGREGATE, C_SLOW = 30, 0.3, 0.5, 0.2
+# half the communities at C_AGGREGATE (1 - r), half at (1 + r): relative spread r; the null sits on the
+# margin (r = 0.25, the hardest case of "not above 0.25"), the effect at twice it
+N_COMMUNITIES, C_AGGREGATE, NULL_SPREAD, TRUE_SPREAD = 30, 0.5, 0.25, 0.5
 SEED_SD = 0.02
 
 
@@ -133,14 +149,17 @@ def _generated(exponents, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table, replicates
 
 
+def _spread_exponents(relative_spread: float) -> np.ndarray:
+    half = N_COMMUNITIES // 2
+    return C_AGGREGATE * np.r_[np.full(half, 1 - relative_spread), np.full(N_COMMUNITIES - half, 1 + relative_spread)]
+
+
 def _null(rng):
-    return _generated(np.full(N_COMMUNITIES, C_AGGREGATE), rng)
+    return _generated(_spread_exponents(NULL_SPREAD), rng)
 
 
 def _true(rng):
-    exponents = np.full(N_COMMUNITIES, C_AGGREGATE)
-    exponents[: int(round(SLOW_SHARE * N_COMMUNITIES))] = C_SLOW
-    return _generated(exponents, rng)
+    return _generated(_spread_exponents(TRUE_SPREAD), rng)
 
 
 def _verdict(data) -> str:
@@ -150,12 +169,13 @@ def _verdict(data) -> str:
 
 CALIBRATION = Calibration(
     null=_null, true=_true, verdict=_verdict,
-    null_description=(f"{N_COMMUNITIES} random groups that share the aggregate's curve e = 0.06 + b n^-{C_AGGREGATE} "
-                      "(e(128) = 0.2) up to test-set noise (relative sd sqrt((1-e)/(e n_eval)), n_eval ~ "
-                      "log-uniform 100..5,000: small groups noisier) and seed noise sd 0.02; census sizes, 5 seeds, "
-                      f"{CALIBRATION_BOOT} joint resamples"),
-    effect=(f"{SLOW_SHARE:.0%} of {N_COMMUNITIES} communities with exponent {C_SLOW} instead of {C_AGGREGATE} "
-            "(same e(128) and floor), otherwise as the null"))
+    null_description=(f"{N_COMMUNITIES} groups whose exponents spread exactly at the margin: half at "
+                      f"{C_AGGREGATE * (1 - NULL_SPREAD):g}, half at {C_AGGREGATE * (1 + NULL_SPREAD):g} around "
+                      f"{C_AGGREGATE} (relative spread {NULL_SPREAD}), e = 0.06 + b n^-c with e(128) = 0.2, test-set "
+                      "noise of relative sd sqrt((1-e)/(e n_eval)), n_eval ~ log-uniform 100..5,000 (small groups "
+                      f"noisier), seed noise sd 0.02; census sizes, 5 seeds, {CALIBRATION_BOOT} joint resamples"),
+    effect=(f"relative spread {TRUE_SPREAD}: half at {C_AGGREGATE * (1 - TRUE_SPREAD):g}, half at "
+            f"{C_AGGREGATE * (1 + TRUE_SPREAD):g}, otherwise as the null"))
 
 
 # ------------------------------------------------- on the model-size axis (published results)
