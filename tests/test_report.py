@@ -105,3 +105,17 @@ def test_snapshot_keeps_the_headline_figures_and_drops_stale_ones(tmp_path):
     ledger = pd.read_csv(kept / "ledger.csv").set_index("claim")
     assert len(ledger) == 7 and ledger.loc["C5", "verdict"] == "not applicable"
     assert "| **supported** (fragile) |" in (kept / "README.md").read_text()  # C6 is fragile in the fake ledger
+
+
+def test_forest_caption_links_the_notebook_that_wrote_its_table(tmp_path):
+    import json
+
+    paths = _fake_study(tmp_path)
+    gaps = [0.1, -0.1, 0.0]
+    exponents = pd.DataFrame({"model": "pooled", "attribute": "race", "community": ["a", "b", "c"], "n_eval": 100.0,
+                              "n_seeds": 5, "c": [0.3, 0.5, 0.4], "c_ci_low": 0.1, "c_ci_high": 0.7,
+                              "c_aggregate": 0.4, "gap": gaps, "gap_se": 0.05, "p_slower": 0.5, "gain": 0.01,
+                              "gain_ci_high": 0.02, "reason": ""})
+    write_parquet(exponents, paths.table("community_exponents"), metadata={"notebook": "33_rater_curves"})
+    caption = json.loads(plotting.caption_path(report.draw_community_forest(paths)).read_text())
+    assert caption["notebook"] == "33_rater_curves"  # a rater study has no notebook 04 to link

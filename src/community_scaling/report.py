@@ -124,7 +124,7 @@ def _headline(paths: StudyPaths, figures: list[Figure] | None = None) -> list[Fi
 
 FOREST_CAPTION = (
     "Each community's {quantity} with its 95% interval (one row per community, sorted), beside the aggregate's "
-    "(dashed line{band}); {reading}. Red rows with a cross: the communities C3's rule flags as left behind ({rule}). Look for "
+    "(dashed line{band}); {reading}. Red rows with a cross: the communities C3's per-community test flags as left behind ({rule}). Look for "
     "rows far from the dashed line, and for red ones: communities whose scaling is not the aggregate's.")
 
 
@@ -139,20 +139,23 @@ def draw_community_forest(paths: StudyPaths) -> Path | None:
         fits = parameters.get("fits", {})
         table = community_forest.from_exponents(read_parquet(paths.table("community_exponents")),
                                                 fits.get("floor_gain", 0.001), fits.get("exponent_margin", 0.1))
-        quantity, band, notebook = "exponent c of its error above its floor", "", "04_scaling_fits"
+        source = paths.table("community_exponents")
+        quantity, band = "exponent c of its error above its floor", ""
         rule = "exponent shown below the aggregate's, one-sided, Holm across communities"
         reading = "left of the line: error shrinks more slowly than the aggregate's"
     elif all(paths.table(t).exists() for t in ("slopes", "lags", "evaluations")):
         margin = parameters.get("published", {}).get("spread_margin", 0.25)
         table = community_forest.from_slopes(read_parquet(paths.table("slopes")), read_parquet(paths.table("lags")),
                                              read_parquet(paths.table("evaluations")), margin)
-        quantity, band, notebook = "change in badness per tenfold of parameters", "; grey: its interval", "22_model_size"
+        source = paths.table("slopes")
+        quantity, band = "change in badness per tenfold of parameters", "; grey: its interval"
         rule = f"gains less than the aggregate by more than {margin:g} of its gain, one-sided, step-down max-T"
         reading = "below 0: badness falls as models grow; right of the line: a community gains less than the aggregate"
     else:
         return None
     if table.empty:
         return None
+    notebook = read_parquet_metadata(source).get("notebook", "")  # the caption links the notebook that wrote it
     community_forest.save(table, stem, quantity, FOREST_CAPTION.format(quantity=quantity, band=band, rule=rule, reading=reading),
                           notebook, title=f"{paths.study}: each community's scaling beside the aggregate's")
     return stem
